@@ -1,0 +1,62 @@
+/**
+ * The tokenizer of the embedded reference models: NFKC + lower case, split on whitespace and
+ * punctuation (as BERT's pre-tokenizer), then WordPiece where each CJK character is a piece and
+ * each run of other characters is a piece; pieces after the first in a word carry "##".
+ * This mirrors what @huggingface/tokenizers does with the tokenizer.json written below; the
+ * generator checks the two agree on every corpus text.
+ */
+const PUNCT = '\\p{P}\\u0021-\\u002F\\u003A-\\u0040\\u005B-\\u0060\\u007B-\\u007E';
+const PRE = new RegExp(`[^\\s${PUNCT}]+|[${PUNCT}]`, 'gu');
+
+export const isWide = (ch: string) => ch.codePointAt(0)! >= 0x2e80;
+
+/** Words after normalisation and pre-tokenisation. */
+export function preTokenize(text: string): string[] {
+  return text.normalize('NFKC').toLowerCase().match(PRE) ?? [];
+}
+
+/** Pieces of one word: wide characters alone, other characters in runs. */
+export function pieces(word: string): string[] {
+  const out: string[] = [];
+  let run = '';
+  for (const ch of word) {
+    if (isWide(ch)) {
+      if (run) out.push(run), (run = '');
+      out.push(ch);
+    } else run += ch;
+  }
+  if (run) out.push(run);
+  return out;
+}
+
+/** Tokens (vocabulary strings) of a text, "##" marking continuation pieces. */
+export function tokenize(text: string): string[] {
+  return preTokenize(text).flatMap((w) => pieces(w).map((p, i) => (i === 0 ? p : `##${p}`)));
+}
+
+/** The surface form of a token ("##年" → "年"). */
+export const surface = (t: string) => (t.startsWith('##') ? t.slice(2) : t);
+
+/** tokenizer.json for a vocabulary (index = id). */
+export function tokenizerJson(vocab: string[], special: { pad: string; eos: string; unk: string }) {
+  const added = [special.pad, special.eos, special.unk].map((content) => ({
+    id: vocab.indexOf(content), content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+  }));
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Lowercase' }] },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: null,
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: {
+      type: 'WordPiece',
+      unk_token: special.unk,
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100000,
+      vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
+    },
+  };
+}

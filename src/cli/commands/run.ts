@@ -1,0 +1,201 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadAll } from '../context.ts';
+import { finalizeBundle } from '../finalize.ts';
+import { progress } from '../progress.ts';
+import { summaryTable } from '../summary.ts';
+import { environmentFacts, harnessInfo } from '../environment.ts';
+import { InputError, EXIT } from '../../core/errors.ts';
+import { Journal, readJournal, recordKey } from '../../runners/journal.ts';
+import { runEngine, type WorkItem } from '../../runners/engine.ts';
+import { DEFAULT_MODEL, openModel, parseModelSpec } from '../../runners/models.ts';
+import { stratifiedSample, seededPick } from '../../suites/sample.ts';
+import { promptRenderer } from '../../suites/prompt.ts';
+import { MODELS_DIR } from '../../suites/paths.ts';
+import { scorers } from '../../metrics/index.ts';
+import { BUNDLE_FILES, ensureDir, isComplete, writeAtomic } from '../../reports/bundle.ts';
+import type { Case, ModelInfo, Phase } from '../../core/types.ts';
+
+/** `run` options as the user gave them (strings from argv). */
+export interface RunOptions {
+  suite?: string;
+  model?: string;
+  out?: string;
+  profile?: string;
+  sample?: string;
+  seed?: string;
+  concurrency?: string;
+  resume?: string;
+  lang?: string;
+  device?: string;
+  timeout?: string;
+}
+
+/** `run` options after defaults and checks; recorded in run.json and the manifest. */
+export interface ResolvedRunOptions {
+  suite: string;
+  model: string;
+  out: string;
+  profile: string | null;
+  sample: number | null;
+  seed: number;
+  concurrency: number;
+  lang: 'zh' | 'en';
+  device: string;
+  /** Harness-owned limit per call (ms). */
+  timeoutMs: number;
+}
+
+interface RunJson {
+  schema: 'modelgrade.run/v1';
+  requested: RunOptions;
+  resolved: ResolvedRunOptions;
+  suite: { id: string; version: string; digest: string };
+  startedAt: string;
+  model?: ModelInfo;
+}
+
+function int(value: string | undefined, field: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new InputError(`must be an integer ≥ ${min}, got "${value}"`, { field });
+  return Number(value);
+}
+
+/** Resolves defaults and checks every option once. */
+export function resolveRunOptions(o: RunOptions, now = new Date()): ResolvedRunOptions {
+  const lang = o.lang ?? 'zh';
+  if (lang !== 'zh' && lang !== 'en') throw new InputError(`must be zh or en, got "${lang}"`, { field: '--lang' });
+  const suite = o.suite ?? 'finance';
+  const model = o.model ?? DEFAULT_MODEL;
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const slug = (s: string) => s.replace(/^[a-z]+:/, '').split(/[\\/]/).filter(Boolean).pop()?.replace(/[^A-Za-z0-9._-]/g, '_') ?? 'model';
+  return {
+    suite,
+    model,
+    out: o.out ?? join('runs', `${stamp}-${slug(suite)}-${slug(model)}`),
+    profile: o.profile ?? null,
+    sample: o.sample === undefined ? null : int(o.sample, '--sample', 1, 0),
+    seed: int(o.seed, '--seed', 0, 1),
+    concurrency: int(o.concurrency, '--concurrency', 1, 1),
+    lang,
+    device: o.device ?? 'cpu',
+    timeoutMs: int(o.timeout, '--timeout', 1, 120_000),
+  };
+}
+
+/** Output and interruption hooks (only the CLI entry touches the process). */
+export interface RunIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  signal: AbortSignal;
+}
+
+/** `modelgrade run`: asks the model every case, journals responses, scores them, writes the bundle. */
+export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
+  let requested = o;
+  let resolved: ResolvedRunOptions;
+  let dir: string;
+  let prior: RunJson | undefined;
+  if (o.resume) {
+    dir = o.resume;
+    const runFile = join(dir, BUNDLE_FILES.run);
+    if (!existsSync(runFile)) throw new InputError(`not a modelgrade bundle (no ${BUNDLE_FILES.run})`, { file: dir });
+    if (isComplete(dir)) throw new InputError('the bundle is already complete; use `modelgrade rescore` to recompute it', { file: dir });
+    for (const k of ['suite', 'model', 'sample', 'seed', 'profile'] as const) {
+      if (o[k] !== undefined) throw new InputError(`cannot be changed when resuming (the bundle's run.json fixes it)`, { field: `--${k}` });
+    }
+    try {
+      prior = JSON.parse(readFileSync(runFile, 'utf8')) as RunJson;
+    } catch (e) {
+      throw new InputError(`unreadable run.json (${(e as Error).message})`, { file: runFile });
+    }
+    requested = prior.requested;
+    resolved = { ...prior.resolved, out: dir };
+  } else {
+    resolved = resolveRunOptions(o);
+    dir = resolved.out;
+    if (existsSync(dir)) {
+      if (isComplete(dir)) throw new InputError('the output folder already holds a finished bundle; refusing to overwrite it', { file: dir });
+      if (existsSync(join(dir, BUNDLE_FILES.run))) throw new InputError('the output folder holds an unfinished run; continue it with --resume', { file: dir });
+      if (readdirSync(dir).length > 0) throw new InputError('the output folder is not empty', { file: dir });
+    }
+  }
+
+  const { catalog, suite, profile } = await loadAll(resolved.suite, resolved.profile ?? undefined);
+  if (prior && prior.suite.digest !== suite.digest) {
+    throw new InputError(`the suite changed since this run started (digest ${suite.digest.slice(0, 12)}… ≠ ${prior.suite.digest.slice(0, 12)}…)`, { file: dir });
+  }
+  const cases = resolved.sample ? stratifiedSample(suite.cases, resolved.sample, resolved.seed, suite.digest) : suite.cases;
+  const spec = parseModelSpec(resolved.model, MODELS_DIR);
+  const adapter = await openModel(spec, { device: resolved.device });
+  try {
+    const model = adapter.describe();
+    ensureDir(dir);
+    const startedAt = prior?.startedAt ?? new Date().toISOString();
+    const runJson: RunJson = {
+      schema: 'modelgrade.run/v1',
+      requested,
+      resolved,
+      suite: { id: suite.id, version: suite.version, digest: suite.digest },
+      startedAt,
+      model,
+    };
+    writeAtomic(join(dir, BUNDLE_FILES.run), JSON.stringify(runJson, null, 2) + '\n');
+
+    const journalFile = join(dir, BUNDLE_FILES.responses);
+    await Journal.prepare(journalFile);
+    const done = new Set((await readJournal(journalFile, (line) => io.err(`note: dropped a torn last line (${line}) of ${journalFile}`))).map(recordKey));
+    const render = promptRenderer(suite);
+    const item = (c: Case, phase: Phase): WorkItem => {
+      const r = scorers.get(c.task).request(c);
+      return { caseId: c.id, phase, request: { prompt: render(c), temperature: 0, seed: resolved.seed, maxTokens: r.maxTokens, ...(r.continuations ? { continuations: r.continuations } : {}) } };
+    };
+    const byId = new Map(cases.map((c) => [c.id, c]));
+    const mainItems = cases.filter((c) => !done.has(recordKey({ caseId: c.id, phase: 'main' }))).map((c) => item(c, 'main'));
+    const repeatIds = seededPick(cases.map((c) => c.id), profile.determinism.repeats, resolved.seed, `${suite.digest}:repeat`);
+    const repeatItems = repeatIds.filter((id) => !done.has(recordKey({ caseId: id, phase: 'repeat' }))).map((id) => item(byId.get(id)!, 'repeat'));
+    const items = [...mainItems, ...repeatItems];
+
+    const journal = new Journal(journalFile);
+    const bar = progress(items.length, `${suite.id} × ${model.id}`);
+    let errors = 0;
+    let result;
+    try {
+      bar.update(0, 0);
+      const opts = { concurrency: resolved.concurrency, timeoutMs: resolved.timeoutMs, signal: io.signal };
+      const onRecord = (r: { status: string }, n: number) => {
+        if (r.status === 'error') errors++;
+        bar.update(n, errors);
+      };
+      result = await runEngine(adapter, mainItems, (r) => journal.append(r), { ...opts, onRecord });
+      if (result.state === 'completed') {
+        result = await runEngine(adapter, repeatItems, (r) => journal.append(r), {
+          ...opts,
+          onRecord: (r, n) => onRecord(r, mainItems.length + n),
+        });
+      }
+    } finally {
+      bar.end();
+      await journal.close();
+    }
+    if (result.state === 'interrupted') {
+      io.err(`interrupted: the journal is kept in ${dir}; continue with: modelgrade run --resume ${dir}`);
+      return EXIT.interrupted;
+    }
+    const facts = {
+      harness: harnessInfo(),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      seed: resolved.seed,
+      environment: environmentFacts(),
+      options: { requested: requested as Record<string, unknown>, resolved: resolved as unknown as Record<string, unknown> },
+      model: model as unknown as Record<string, unknown>,
+    };
+    const { scorecard } = await finalizeBundle({ dir, suite, cases, catalog, profile, model, facts, lang: resolved.lang });
+    io.out(summaryTable(scorecard, resolved.lang));
+    io.out(`Bundle: ${resolve(dir)}`);
+    return scorecard.validity.valid ? EXIT.ok : EXIT.invalid;
+  } finally {
+    await adapter.close();
+  }
+}

@@ -1,0 +1,95 @@
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, InputError, InterruptedError } from '../core/errors.ts';
+import { harnessInfo } from './environment.ts';
+
+/** Process-facing output (the only place that writes to stdout/stderr). */
+const io = {
+  out: (s: string) => process.stdout.write(s + '\n'),
+  err: (s: string) => process.stderr.write(s + '\n'),
+};
+
+/**
+ * The modelgrade command line. Returns the exit code: 0 VALID, 3 INVALID, 2 bad input or usage,
+ * 1 failed gate/verification, 130 interrupted, 4 internal error.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const ctrl = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    io.err('interrupt: finishing the journal (press Ctrl-C again to quit at once)');
+    ctrl.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const program = new Command('modelgrade')
+    .description('Benchmark and conformance harness for industry large language models (CAICT five-dimension grading)')
+    .version(harnessInfo().version)
+    .option('--debug', 'print stack traces of errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+
+  let code: number = EXIT.ok;
+  const set = (p: Promise<number>) => p.then((c) => void (code = c));
+
+  program
+    .command('run')
+    .description('run a suite against a model and write a bundle')
+    .option('--suite <id|dir>', 'built-in suite id or suite folder', undefined)
+    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl> or an embedded model name (default ref-strong)')
+    .option('--out <dir>', 'bundle folder (default ./runs/<utc-timestamp>-<suite>-<model>/)')
+    .option('--profile <id|file>', 'grading profile (default: the suite\'s, else certification)')
+    .option('--sample <n>', 'stratified sample of n cases (by scenario × indicator)')
+    .option('--seed <s>', 'seed for sampling and re-asks (default 1)')
+    .option('--concurrency <n>', 'calls in flight at once (default 1)')
+    .option('--resume <bundle-dir>', 'continue an interrupted run in place')
+    .addOption(new Option('--lang <lang>', 'report language').choices(['zh', 'en']))
+    .addOption(new Option('--device <device>', 'execution provider for onnx: models').choices(['cpu', 'cuda', 'webgpu']))
+    .option('--timeout <ms>', 'harness-owned limit per call in ms (default 120000)')
+    .action((o) => set(import('./commands/run.ts').then((m) => m.runCommand(o, { ...io, signal: ctrl.signal }))));
+
+  program
+    .command('rescore <bundle-dir>')
+    .description('recompute scores and scorecard from the recorded responses, without the model')
+    .action((dir: string) => set(import('./commands/rescore.ts').then((m) => m.rescoreCommand(dir, io))));
+
+  program
+    .command('report <bundle-dir>')
+    .description('regenerate reports from a bundle')
+    .option('--format <list>', 'comma-separated: html,json,junit,md', 'html,json,junit,md')
+    .addOption(new Option('--lang <lang>', 'report language').choices(['zh', 'en']))
+    .action((dir: string, o) => set(import('./commands/report.ts').then((m) => m.reportCommand(dir, o, io))));
+
+  program
+    .command('validate <suite>')
+    .description('check a suite (id or folder) without running a model')
+    .action((s: string) => set(import('./commands/validate.ts').then((m) => m.validateCommand(s, io))));
+
+  program
+    .command('list <what>')
+    .description('list suites | indicators | profiles | models')
+    .action((w: string) => set(import('./commands/list.ts').then((m) => m.listCommand(w, io))));
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.badInput;
+    }
+    const debug = argv.includes('--debug');
+    if (e instanceof InputError || e instanceof InterruptedError) {
+      io.err(`modelgrade: ${e.message}`);
+      if (debug) io.err(e.stack ?? '');
+      return e.exitCode;
+    }
+    io.err(`modelgrade: internal error: ${e instanceof Error ? e.message : String(e)}`);
+    if (debug && e instanceof Error) io.err(e.stack ?? '');
+    return 4;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

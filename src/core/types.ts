@@ -1,0 +1,191 @@
+import type { Bilingual, Case, Catalog, CatalogItem, DimensionId, LevelId, Scenario } from './schemas.ts';
+
+export type { Bilingual, Case, Catalog, CatalogItem, DimensionId, Lang, LevelId, Profile, Scenario } from './schemas.ts';
+
+/** A loaded, validated suite. */
+export interface Suite {
+  id: string;
+  version: string;
+  /** sha256 over the canonical form of suite.yaml and every case, in order. */
+  digest: string;
+  industry: string;
+  name: Bilingual;
+  profile?: string;
+  scenarios: Scenario[];
+  prompts: Record<string, { zh: string; en: string }>;
+  cases: Case[];
+  /** Absolute path of the suite folder. */
+  root: string;
+}
+
+/** What the adapter is asked. */
+export interface ModelRequest {
+  /** Rendered prompt (user message). */
+  prompt: string;
+  /** Greedy decoding when 0. */
+  temperature: number;
+  /** Upper bound on generated tokens. */
+  maxTokens: number;
+  /** Optional continuations whose log-likelihood the adapter should return (multiple choice). */
+  continuations?: string[];
+  seed: number;
+}
+
+/** Token counts; `counted` when the harness counted rather than the server reported. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** What an adapter returns. Adapters take no timestamps: the engine does. */
+export interface Reply {
+  output: string;
+  /** Sum of token log-probabilities of each continuation (nats), when asked and supported. */
+  logprobs?: number[];
+  /** Token counts of each continuation, for length normalisation. */
+  continuationTokens?: number[];
+  usage?: Usage;
+  /** Replay only: the timing recorded when the response was first obtained. */
+  replayedTiming?: Timing;
+}
+
+/** Static facts about the model under test. */
+export interface ModelInfo {
+  id: string;
+  spec: string;
+  kind: string;
+  /** sha256 over the model's files (or of the replay journal). */
+  digest?: string;
+  /** Execution provider actually used, e.g. `cpu`. */
+  device?: string;
+  /** Load time (ms), as measured by the harness. */
+  loadMs?: number;
+  /** Size of the model files (bytes). */
+  bytes?: number;
+  supportsLogprobs: boolean;
+}
+
+/** Context the engine hands to every call. */
+export interface CallContext {
+  signal: AbortSignal;
+  /** The adapter calls this when the first output token or chunk is available; the engine stamps the time. */
+  firstToken(): void;
+}
+
+/** A model behind a uniform interface (onnx:, replay:, openai:, cmd:). */
+export interface Adapter {
+  readonly id: string;
+  describe(): ModelInfo;
+  call(request: ModelRequest, caseId: string, ctx: CallContext): Promise<Reply>;
+  /** Sum of token log-probabilities (nats) and token count of each continuation after the prompt. */
+  loglik?(prompt: string, continuations: string[], signal: AbortSignal): Promise<{ logprobs: number[]; tokens: number[] }>;
+  close(): Promise<void>;
+}
+
+/** Engine-taken timing of one call (ms, from process.hrtime.bigint()). */
+export interface Timing {
+  /** Wall-clock start, ISO 8601 UTC. */
+  startedAt: string;
+  /** End-to-end latency (ms). */
+  latencyMs: number;
+  /** Time to first token (ms), when the adapter reports one. */
+  ttftMs?: number;
+}
+
+/** `main` answers, or `repeat` re-asks for the determinism check. */
+export type Phase = 'main' | 'repeat';
+
+/** One line of responses.jsonl: a failed call is data, never a throw. */
+export type ResponseRecord =
+  | { caseId: string; phase: Phase; status: 'ok'; output: string; logprobs?: number[]; continuationTokens?: number[]; usage?: Usage; timing: Timing }
+  | { caseId: string; phase: Phase; status: 'error'; error: { kind: 'timeout' | 'adapter' | 'aborted'; message: string }; timing: Timing };
+
+/** One line of scores.jsonl. `value` is 0..1; a wrong answer is value 0, never an error. */
+export interface Score {
+  caseId: string;
+  indicator: string;
+  value: number;
+  pass: boolean;
+  reason: string;
+  /** Extra figures, e.g. the log-likelihood choice. */
+  extra?: Record<string, number | string | boolean | null>;
+}
+
+export interface IndicatorResult {
+  id: string;
+  dimension: DimensionId;
+  domain: string;
+  name: Bilingual;
+  /** Mean score 0..1, null when nothing was measured. */
+  value: number | null;
+  n: number;
+  /** 95% interval (0..1). */
+  ci: [number, number] | null;
+  /** Interval method: wilson (pass/fail) or t (continuous). */
+  ciMethod?: 'wilson' | 't';
+  /** Item passes the profile's floor / suite threshold. */
+  pass: boolean | null;
+  /** Secondary figures, e.g. log-likelihood accuracy. */
+  extra?: Record<string, number>;
+  note?: string;
+}
+
+export interface DimensionResult {
+  id: DimensionId;
+  name: Bilingual;
+  /** 0..100, null when nothing was measured (with `reason`). */
+  value: number | null;
+  grade: LevelId | null;
+  reason?: string;
+}
+
+export interface Validity {
+  valid: boolean;
+  reasons: string[];
+}
+
+export interface ScenarioResult {
+  id: string;
+  name: Bilingual;
+  value: number | null;
+  n: number;
+  threshold: number;
+  pass: boolean | null;
+}
+
+/** scorecard.json */
+export interface Scorecard {
+  schema: 'modelgrade.scorecard/v1';
+  suite: { id: string; version: string; digest: string; industry: string; name: Bilingual };
+  model: { id: string; digest?: string; device?: string };
+  profile: { id: string; version: string };
+  /** Overall 0..100 over measured dimensions. */
+  overall: number | null;
+  grade: LevelId | null;
+  caps: string[];
+  validity: Validity;
+  dimensions: DimensionResult[];
+  indicators: IndicatorResult[];
+  scenarios: ScenarioResult[];
+  counts: { cases: number; responses: number; errors: number; scored: number };
+}
+
+
+/** Checks task-specific fields of a case (given by the scorer registry; suites import core only). */
+export interface TaskChecker {
+  names(): string[];
+  /** Returns a problem with the case's task fields, or undefined. Unknown tasks are caught by the loader. */
+  check(c: Case): { field: string; message: string } | undefined;
+}
+
+/** A catalogue item with its place in the tree. */
+export interface IndexedItem extends CatalogItem {
+  dimension: DimensionId;
+  domain: string;
+  domainName: Bilingual;
+}
+
+/** The indicator catalogue with an index by item id. */
+export interface LoadedCatalog extends Catalog {
+  items: Map<string, IndexedItem>;
+}

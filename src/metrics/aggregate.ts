@@ -1,0 +1,167 @@
+import { summarize } from './stats.ts';
+import { DERIVED } from './score-run.ts';
+import { wilson } from './stats.ts';
+import { DIMENSIONS } from '../core/schemas.ts';
+import type {
+  DimensionResult, IndicatorResult, LevelId, LoadedCatalog, ModelInfo, Profile, ResponseRecord, ScenarioResult, Score, Scorecard, Suite,
+} from '../core/types.ts';
+
+/** Everything aggregation needs; all of it recorded in the bundle. */
+export interface AggregateInput {
+  suite: Pick<Suite, 'id' | 'version' | 'digest' | 'industry' | 'name' | 'scenarios'> & { cases: Suite['cases'] };
+  catalog: LoadedCatalog;
+  profile: Profile;
+  model: Pick<ModelInfo, 'id' | 'digest' | 'device'>;
+  scores: Score[];
+  responses: ResponseRecord[];
+}
+
+/** Level reached by a 0..100 value under the profile's thresholds. */
+export function levelOf(value: number | null, profile: Profile): LevelId | null {
+  if (value === null) return null;
+  let level: LevelId | null = null;
+  for (const l of profile.levels) if (value >= l.min - 1e-9) level = l.id;
+  return level;
+}
+
+const rank = (l: LevelId) => Number(l.slice(1));
+
+/**
+ * Aggregates scores into a scorecard: item (mean, 95% interval) → domain (weighted mean) →
+ * dimension (mean of domains, 0..100) → overall (weighted over measured dimensions) → level, capped
+ * by mandatory items; validity rules make the run INVALID with reasons. Pure and order-independent.
+ */
+export function aggregate(input: AggregateInput): Scorecard {
+  const { suite, catalog, profile } = input;
+  const byItem = new Map<string, { values: number[]; extra: Map<string, number[]> }>();
+  for (const s of input.scores) {
+    const slot = byItem.get(s.indicator) ?? { values: [] as number[], extra: new Map<string, number[]>() };
+    slot.values.push(s.value);
+    for (const [k, v] of Object.entries(s.extra ?? {})) {
+      if (typeof v === 'number' && (k === 'loglik' || k === 'loglik_norm')) slot.extra.set(k, [...(slot.extra.get(k) ?? []), v as number]);
+    }
+    byItem.set(s.indicator, slot);
+  }
+
+  const scenarios = scenarioResults(input);
+  const passedScenarios = scenarios.filter((s) => s.pass !== null);
+  if (passedScenarios.length) {
+    byItem.set(DERIVED.scenarios, { values: passedScenarios.map((s) => (s.pass ? 1 : 0)), extra: new Map() });
+  }
+
+  const mandatory = new Map(profile.mandatory.map((m) => [m.item, m]));
+  const indicators: IndicatorResult[] = [];
+  for (const item of catalog.items.values()) {
+    const slot = byItem.get(item.id);
+    const base = { id: item.id, dimension: item.dimension, domain: item.domain, name: item.name };
+    if (!slot || slot.values.length === 0) {
+      indicators.push({ ...base, value: null, n: 0, ci: null, pass: null, note: item.method === 'evidence' ? 'evidence item: not reviewed' : 'not measured by this suite and model' });
+      continue;
+    }
+    const st = summarize(slot.values);
+    const floor = mandatory.get(item.id)?.min ?? profile.item_pass;
+    const extra: Record<string, number> = {};
+    for (const [k, v] of slot.extra) extra[k] = v.reduce((a, b) => a + b, 0) / v.length;
+    if (item.id === DERIVED.latencySlo) Object.assign(extra, latencyFigures(input.responses));
+    indicators.push({ ...base, value: st.mean, n: slot.values.length, ci: st.ci, ciMethod: st.method, pass: st.mean >= floor - 1e-12, ...(Object.keys(extra).length ? { extra } : {}) });
+  }
+
+  const dimensions: DimensionResult[] = DIMENSIONS.map((dim) => {
+    const dimCat = catalog.dimensions.find((d) => d.id === dim)!;
+    const domainValues: number[] = [];
+    for (const dom of dimCat.domains) {
+      let sum = 0;
+      let wsum = 0;
+      for (const it of dom.items) {
+        const r = indicators.find((i) => i.id === it.id)!;
+        if (r.value === null) continue;
+        const w = profile.item_weights?.[it.id] ?? 1;
+        sum += w * r.value;
+        wsum += w;
+      }
+      if (wsum > 0) domainValues.push(sum / wsum);
+    }
+    if (domainValues.length === 0) return { id: dim, name: dimCat.name, value: null, grade: null, reason: 'no item of this dimension was measured by this suite and model' };
+    const value = (100 * domainValues.reduce((a, b) => a + b, 0)) / domainValues.length;
+    return { id: dim, name: dimCat.name, value, grade: levelOf(value, profile) };
+  });
+
+  let wsum = 0;
+  let sum = 0;
+  for (const d of dimensions) {
+    const w = profile.dimension_weights[d.id] ?? 0;
+    if (d.value === null || w === 0) continue;
+    sum += w * d.value;
+    wsum += w;
+  }
+  const overall = wsum > 0 ? sum / wsum : null;
+  let grade = levelOf(overall, profile);
+  const caps: string[] = [];
+  for (const m of profile.mandatory) {
+    const r = indicators.find((i) => i.id === m.item);
+    const below = !r || r.value === null || r.value < m.min;
+    if (below && grade && rank(grade) > rank(m.cap)) {
+      caps.push(`${m.item} ${r?.value == null ? 'not measured' : `${(100 * r.value).toFixed(1)}%`} < ${(100 * m.min).toFixed(0)}%: level capped at ${m.cap} — ${m.reason.en}`);
+      grade = m.cap;
+    }
+  }
+
+  const mainResponses = input.responses.filter((r) => r.phase === 'main');
+  const errors = mainResponses.filter((r) => r.status === 'error').length;
+  const answered = new Set(mainResponses.map((r) => r.caseId));
+  const reasons: string[] = [];
+  const missing = suite.cases.filter((c) => !answered.has(c.id)).length;
+  if (missing > 0) reasons.push(`${missing} of ${suite.cases.length} cases have no recorded response`);
+  const errorRate = mainResponses.length ? errors / mainResponses.length : 0;
+  if (errorRate > profile.validity.max_error_rate) {
+    reasons.push(`error rate ${(100 * errorRate).toFixed(1)}% exceeds the profile's maximum ${(100 * profile.validity.max_error_rate).toFixed(1)}%`);
+  }
+  const caseItems = new Set(suite.cases.map((c) => c.indicator));
+  for (const r of indicators) {
+    if (!caseItems.has(r.id)) continue;
+    if (r.n < profile.validity.min_cases_per_item) {
+      reasons.push(`${r.id} was measured on ${r.n} cases, fewer than the profile's minimum of ${profile.validity.min_cases_per_item}`);
+    }
+  }
+
+  return {
+    schema: 'modelgrade.scorecard/v1',
+    suite: { id: suite.id, version: suite.version, digest: suite.digest, industry: suite.industry, name: suite.name },
+    model: { id: input.model.id, ...(input.model.digest ? { digest: input.model.digest } : {}), ...(input.model.device ? { device: input.model.device } : {}) },
+    profile: { id: profile.id, version: profile.version },
+    overall,
+    grade,
+    caps,
+    validity: { valid: reasons.length === 0, reasons },
+    dimensions,
+    indicators,
+    scenarios,
+    counts: { cases: suite.cases.length, responses: mainResponses.length, errors, scored: input.scores.filter((s) => s.caseId && !Object.values(DERIVED).includes(s.indicator as never)).length },
+  };
+}
+
+/** Per scenario: mean of the case scores (task scorers only) against the scenario's threshold. */
+function scenarioResults(input: AggregateInput): ScenarioResult[] {
+  const scenarioOf = new Map(input.suite.cases.map((c) => [c.id, c]));
+  const sums = new Map<string, number[]>();
+  for (const s of input.scores) {
+    const c = scenarioOf.get(s.caseId);
+    if (!c || s.indicator !== c.indicator) continue;
+    sums.set(c.scenario, [...(sums.get(c.scenario) ?? []), s.value]);
+  }
+  return input.suite.scenarios.map((sc) => {
+    const v = sums.get(sc.id) ?? [];
+    const value = v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+    return { id: sc.id, name: sc.name, value, n: v.length, threshold: sc.threshold, pass: value === null ? null : value >= sc.threshold };
+  });
+}
+
+/** p50/p90/p99 end-to-end latency (ms) of successful main-phase calls. */
+function latencyFigures(responses: ResponseRecord[]): Record<string, number> {
+  const lat = responses.filter((r) => r.phase === 'main' && r.status === 'ok').map((r) => r.timing.latencyMs).sort((a, b) => a - b);
+  if (!lat.length) return {};
+  const pick = (p: number) => lat[Math.max(0, Math.ceil((p / 100) * lat.length) - 1)];
+  return { p50_ms: pick(50), p90_ms: pick(90), p99_ms: pick(99) };
+}
+
+export { wilson };

@@ -1,0 +1,67 @@
+import { scorers } from './index.ts';
+import type { Case, Profile, ResponseRecord, Score } from '../core/types.ts';
+
+/** Item ids of the measurements derived from the whole run rather than from a case's task. */
+export const DERIVED = {
+  successRate: 'operations.availability.success-rate',
+  latencySlo: 'operations.latency.e2e-slo',
+  extractability: 'capability.maturity.extractability',
+  determinism: 'development.management.determinism',
+  scenarios: 'application.richness.scenarios',
+} as const;
+
+/**
+ * Scores every recorded response: the case's own scorer for answers, plus the per-call
+ * measurements (success, latency against the SLO, extractability, determinism of re-asked cases).
+ * Errored calls are never scored as wrong answers: they only count against success rate.
+ * The result is in suite case order, whatever order the responses arrived in.
+ */
+export function scoreRun(cases: Case[], responses: ResponseRecord[], profile: Profile): Score[] {
+  const main = new Map<string, ResponseRecord>();
+  const repeats = new Map<string, ResponseRecord[]>();
+  for (const r of responses) {
+    if (r.phase === 'repeat') {
+      const list = repeats.get(r.caseId) ?? [];
+      list.push(r);
+      repeats.set(r.caseId, list);
+    } else main.set(r.caseId, r);
+  }
+  const out: Score[] = [];
+  for (const c of cases) {
+    const r = main.get(c.id);
+    if (!r) continue;
+    out.push({
+      caseId: c.id,
+      indicator: DERIVED.successRate,
+      value: r.status === 'ok' ? 1 : 0,
+      pass: r.status === 'ok',
+      reason: r.status === 'ok' ? 'answered' : `${r.error.kind}: ${r.error.message}`,
+    });
+    if (r.status !== 'ok') continue;
+    const s = scorers.get(c.task).score(c, r);
+    out.push(s);
+    const within = r.timing.latencyMs <= profile.slo.e2e_ms;
+    out.push({
+      caseId: c.id,
+      indicator: DERIVED.latencySlo,
+      value: within ? 1 : 0,
+      pass: within,
+      reason: `${r.timing.latencyMs.toFixed(1)} ms ${within ? '≤' : '>'} ${profile.slo.e2e_ms} ms`,
+    });
+    if (c.task === 'choice' && s.extra && 'extractable' in s.extra) {
+      const ok = s.extra.extractable === 1;
+      out.push({ caseId: c.id, indicator: DERIVED.extractability, value: ok ? 1 : 0, pass: ok, reason: ok ? 'one option named' : 'no single option named' });
+    }
+    for (const rep of repeats.get(c.id) ?? []) {
+      const same = rep.status === 'ok' && rep.output === r.output;
+      out.push({
+        caseId: c.id,
+        indicator: DERIVED.determinism,
+        value: same ? 1 : 0,
+        pass: same,
+        reason: rep.status !== 'ok' ? 're-ask failed' : same ? 'identical output when re-asked' : 'different output when re-asked',
+      });
+    }
+  }
+  return out;
+}

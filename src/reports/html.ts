@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import Handlebars from 'handlebars';
+import { MESSAGES, fill } from './messages.ts';
+import type { ReportInput } from './model.ts';
+import type { DimensionResult, IndicatorResult } from '../core/types.ts';
+
+/** Handlebars for reports: escaping on, templates only from files the project ships, no prototype access. */
+const hb = Handlebars.create();
+const TEMPLATE = hb.compile(readFileSync(new URL('./templates/scorecard.hbs', import.meta.url), 'utf8'), { strict: false, noEscape: false });
+const RUNTIME: Handlebars.RuntimeOptions = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
+
+const pct1 = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
+const clamp = (x: number) => Math.max(0, Math.min(100, x));
+
+/** Radar chart geometry (numbers only) for the five dimensions. */
+function radar(dims: DimensionResult[], lang: 'zh' | 'en') {
+  const cx = 160, cy = 150, r = 105;
+  const at = (i: number, f: number) => {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / dims.length;
+    return [cx + r * f * Math.cos(a), cy + r * f * Math.sin(a)];
+  };
+  const poly = (f: (i: number) => number) => dims.map((_, i) => at(i, f(i)).map((v) => v.toFixed(1)).join(',')).join(' ');
+  return {
+    rings: [0.25, 0.5, 0.75, 1].map((f) => poly(() => f)),
+    axes: dims.map((_, i) => {
+      const [x, y] = at(i, 1);
+      return { x: x.toFixed(1), y: y.toFixed(1) };
+    }),
+    shape: poly((i) => (dims[i].value ?? 0) / 100),
+    labels: dims.map((d, i) => {
+      const [x, y] = at(i, 1.18);
+      const anchor = Math.abs(x - cx) < 5 ? 'middle' : x > cx ? 'start' : 'end';
+      return { x: x.toFixed(1), y: (y + 4).toFixed(1), anchor, text: `${d.name[lang]} ${d.value === null ? '—' : d.value.toFixed(0)}` };
+    }),
+  };
+}
+
+function indicatorRow(i: IndicatorResult, lang: 'zh' | 'en') {
+  const measured = i.value !== null;
+  const extra = i.extra
+    ? Object.entries(i.extra)
+        .map(([k, v]) => `${k} ${k.endsWith('_ms') ? `${v.toFixed(1)} ms` : pct1(v)}`)
+        .join(' · ')
+    : '';
+  return {
+    id: i.id,
+    name: i.name[lang],
+    measured,
+    value: pct1(i.value),
+    ci: i.ci ? `${pct1(i.ci[0])} – ${pct1(i.ci[1])}` : '—',
+    lo: i.ci ? clamp(100 * i.ci[0]).toFixed(1) : '0',
+    ciw: i.ci ? clamp(100 * (i.ci[1] - i.ci[0])).toFixed(1) : '0',
+    mark: measured ? clamp(100 * i.value! - 0.8).toFixed(1) : '0',
+    n: i.n,
+    pass: i.pass,
+    note: i.note ?? '',
+    extra,
+  };
+}
+
+/** Content-Security-Policy allowing nothing but the page's own inline style (by hash). */
+export function contentSecurityPolicy(style: string): string {
+  const hash = createHash('sha256').update(style, 'utf8').digest('base64');
+  return `default-src 'none'; style-src 'sha256-${hash}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+}
+
+/** Renders scorecard.html: one self-contained file, no external requests, every untrusted string escaped. */
+export function renderHtml(input: ReportInput): string {
+  const { scorecard: sc, facts, lang } = input;
+  const m = MESSAGES[lang];
+  const groups = sc.dimensions.map((d) => ({
+    name: d.name[lang],
+    items: sc.indicators.filter((i) => i.dimension === d.id).map((i) => indicatorRow(i, lang)),
+  }));
+  const view = {
+    lang,
+    m,
+    suiteName: sc.suite.name[lang],
+    suite: sc.suite,
+    model: sc.model,
+    profile: sc.profile,
+    grade: sc.grade,
+    overall: sc.overall === null ? '—' : sc.overall.toFixed(1),
+    date: facts.finishedAt,
+    counts: fill(m.counts, sc.counts),
+    valid: sc.validity.valid,
+    reasons: sc.validity.reasons,
+    caps: sc.caps,
+    radar: radar(sc.dimensions, lang),
+    dimensions: sc.dimensions.map((d) => ({
+      name: d.name[lang],
+      measured: d.value !== null,
+      value: d.value === null ? '' : d.value.toFixed(1),
+      pct: d.value === null ? '0' : clamp(d.value).toFixed(1),
+      grade: d.grade ?? '—',
+      reason: d.reason ?? '',
+    })),
+    indicatorGroups: groups,
+    scenarios: sc.scenarios.map((s) => ({ id: s.id, name: s.name[lang], measured: s.value !== null, value: pct1(s.value), threshold: pct1(s.threshold), n: s.n, pass: s.pass })),
+    failing: input.failing.map((g) => ({ ...g, count: g.shown.length + g.more, moreText: g.more ? fill(m.more, { n: g.more }) : '' })),
+    harness: `${facts.harness.name} ${facts.harness.version}`,
+    seed: facts.seed,
+    environment: Object.entries(facts.environment).map(([key, value]) => ({ key, value })),
+    optionsRequested: JSON.stringify(facts.options.requested, null, 2),
+    optionsResolved: JSON.stringify(facts.options.resolved, null, 2),
+  };
+  const html = TEMPLATE(view, RUNTIME);
+  const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1];
+  return html.replace('__CSP__', contentSecurityPolicy(style));
+}

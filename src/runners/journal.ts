@@ -1,0 +1,67 @@
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { readJsonl } from '../core/jsonl.ts';
+import { InputError } from '../core/errors.ts';
+import type { ResponseRecord } from '../core/types.ts';
+
+/** Key of a journal record: a case is answered once per phase. */
+export const recordKey = (r: Pick<ResponseRecord, 'caseId' | 'phase'>) => `${r.phase}\u0000${r.caseId}`;
+
+/**
+ * Reads a responses journal. A torn last line (a crash mid-write) is dropped and reported through
+ * `onTorn`; any other malformed line is an InputError naming the line.
+ */
+export async function readJournal(file: string, onTorn?: (line: number) => void): Promise<ResponseRecord[]> {
+  if (!existsSync(file)) return [];
+  const out: ResponseRecord[] = [];
+  for await (const { line, value } of readJsonl(file, { tornTail: true, onTorn })) {
+    const r = value as ResponseRecord;
+    if (!r || typeof r.caseId !== 'string' || (r.status !== 'ok' && r.status !== 'error') || !r.timing) {
+      throw new InputError('not a response record (needs caseId, status, timing)', { file, line });
+    }
+    out.push({ ...r, phase: r.phase ?? 'main' });
+  }
+  return out;
+}
+
+/**
+ * Appends response records to responses.jsonl as they arrive. Each record is handed to the OS in
+ * one write of one whole line; `close()` flushes and fsyncs. A process killed mid-run loses at most
+ * the lines still in Node's buffer, and a torn last line is dropped on resume.
+ */
+export class Journal {
+  private stream: WriteStream;
+  private failed: Error | undefined;
+  constructor(readonly file: string) {
+    this.stream = createWriteStream(file, { flags: 'a' });
+    this.stream.on('error', (e) => (this.failed = e));
+  }
+
+  /** Repairs a torn tail (no trailing newline) so appends start on a fresh line. */
+  static async prepare(file: string): Promise<void> {
+    if (!existsSync(file)) return;
+    const fh = await open(file, 'r+');
+    try {
+      const { size } = await fh.stat();
+      if (size === 0) return;
+      const buf = Buffer.alloc(1);
+      await fh.read(buf, 0, 1, size - 1);
+      if (buf[0] !== 0x0a) await fh.write('\n', size);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  append(r: ResponseRecord): void {
+    if (this.failed) throw this.failed;
+    this.stream.write(JSON.stringify(r) + '\n');
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    if (this.failed) throw this.failed;
+    const fh = await open(this.file, 'r+');
+    await fh.sync();
+    await fh.close();
+  }
+}

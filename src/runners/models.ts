@@ -1,0 +1,45 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../core/errors.ts';
+import { didYouMean } from '../core/registry.ts';
+import type { Adapter } from '../core/types.ts';
+import { DEVICES, type Device } from './adapters/onnx.ts';
+
+/** The embedded reference model used when no model is given. */
+export const DEFAULT_MODEL = 'ref-strong';
+
+/** Names of the embedded reference models (folders of fixtures/models). */
+export function embeddedModels(modelsDir: string): string[] {
+  if (!existsSync(modelsDir)) return [];
+  return readdirSync(modelsDir).filter((d) => existsSync(join(modelsDir, d, 'config.json'))).sort();
+}
+
+/** A parsed `--model` spec. */
+export type ModelSpec = { kind: 'onnx'; path: string; id?: string } | { kind: 'replay'; path: string };
+
+const KINDS = ['onnx', 'replay'];
+
+/** Parses `onnx:<dir>`, `replay:<file>` or an embedded model name. */
+export function parseModelSpec(spec: string, modelsDir: string): ModelSpec {
+  const m = /^([a-z]+):(.*)$/.exec(spec);
+  if (m && m[1].length > 1) {
+    const [, kind, rest] = m;
+    if (!rest) throw new InputError(`model spec "${spec}" names no path`);
+    if (kind === 'onnx') return { kind, path: rest };
+    if (kind === 'replay') return { kind, path: rest };
+    if (kind === 'openai' || kind === 'cmd') throw new InputError(`model kind "${kind}:" is not available in this version`);
+    throw new InputError(`unknown model kind "${kind}:"${didYouMean(kind, KINDS)}; use onnx:<dir>, replay:<responses.jsonl> or an embedded model name`);
+  }
+  const names = embeddedModels(modelsDir);
+  if (names.includes(spec)) return { kind: 'onnx', path: join(modelsDir, spec), id: spec };
+  throw new InputError(`unknown model "${spec}"${didYouMean(spec, names)}; use onnx:<dir>, replay:<responses.jsonl> or one of: ${names.join(', ')}`);
+}
+
+/** Opens the adapter for a spec; heavy runtimes are imported only here. */
+export async function openModel(spec: ModelSpec, opts: { device: string }): Promise<Adapter> {
+  if (!(DEVICES as readonly string[]).includes(opts.device)) {
+    throw new InputError(`unknown device "${opts.device}"${didYouMean(opts.device, DEVICES)}`, { field: '--device' });
+  }
+  if (spec.kind === 'replay') return (await import('./adapters/replay.ts')).openReplay(spec.path);
+  return (await import('./adapters/onnx.ts')).openOnnx(spec.path, { device: opts.device as Device, id: spec.id });
+}

@@ -1,0 +1,39 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROFILES_DIR } from './paths.ts';
+import { readYamlFile } from '../core/yaml.ts';
+import { ProfileSchema, type Profile } from '../core/schemas.ts';
+import { InputError } from '../core/errors.ts';
+import { didYouMean } from '../core/registry.ts';
+
+/** Ids of the built-in grading profiles. */
+export function builtinProfiles(): string[] {
+  return readdirSync(PROFILES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** Loads a grading profile by built-in id or by file path. */
+export async function loadProfile(idOrFile: string, items?: ReadonlySet<string>): Promise<Profile> {
+  let file: string;
+  if (idOrFile.endsWith('.yaml') || idOrFile.endsWith('.yml') || idOrFile.includes('/')) {
+    if (!existsSync(idOrFile)) throw new InputError(`profile file not found`, { file: idOrFile });
+    file = idOrFile;
+  } else {
+    file = join(PROFILES_DIR, `${idOrFile}.yaml`);
+    if (!existsSync(file)) throw new InputError(`unknown profile "${idOrFile}"${didYouMean(idOrFile, builtinProfiles())}`);
+  }
+  const profile = await readYamlFile(file, ProfileSchema, file);
+  const lv = profile.levels.map((l) => l.min);
+  if (lv.some((m, i) => i > 0 && m <= lv[i - 1])) throw new InputError('levels must have ascending "min"', { file, field: 'levels' });
+  if (items) {
+    for (const [i, m] of profile.mandatory.entries()) {
+      if (!items.has(m.item)) throw new InputError(`unknown item "${m.item}"${didYouMean(m.item, items)}`, { file, field: `mandatory.${i}.item` });
+    }
+    for (const id of Object.keys(profile.item_weights ?? {})) {
+      if (!items.has(id)) throw new InputError(`unknown item "${id}"${didYouMean(id, items)}`, { file, field: `item_weights.${id}` });
+    }
+  }
+  return profile;
+}
