@@ -6,9 +6,11 @@
  * transformers.js layout (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx):
  *  - the key cache holds, for every token, its IDF-weighted membership in each memorised fact;
  *  - at each position the running sum of keys is turned by a softmax into a distribution over
- *    facts (plus a "nothing matches" slot), which raises the logits of the matching fact's answer tokens;
- *  - a successor table (which answer token follows which, learnt by counting) keeps answers fluent
- *    and ends them with </s>.
+ *    facts (plus a "nothing matches" slot);
+ *  - answer chains recall the retrieved fact's answer token by token (the previous token selects
+ *    the position in the chain), ending with </s>;
+ *  - a successor table (which answer token follows which, counted over the corpus) is the fallback
+ *    when no memorised answer matches.
  * Variants differ in how much of the corpus they memorised, so their scores differ for real.
  */
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -28,8 +30,8 @@ export const VARIANTS = [
   { name: 'ref-weak', description: 'memorised every other corpus fact', keep: (i: number) => i % 2 === 0 },
 ];
 
-const EPSILON = 1e-3; // floor of the retrieval term: logit += log(EPSILON + P(token in retrieved answer))
-const BETA = 6; // sharpness of the softmax over facts
+const EPSILON = 1e-3; // floor of the recall term: logit += log(EPSILON + P(retrieved answer continues with token))
+const BETA = 12; // sharpness of the softmax over facts
 const NULL_BIAS = 1.2; // score of the "nothing matches" slot
 const OTHER_LOGIT = -20; // logit of tokens that are never part of an answer
 
@@ -89,7 +91,9 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   // Words of the suites' prompt templates are in every prompt, so they are no keys.
   const F = memory.length + 1; // last slot: nothing matches
   const stop = new Set(templateTexts().flatMap((t) => tokenize(t).map(surface)));
-  const factKeys = memory.map((f) => new Set(tokenize(f.text.replace(f.answer, ' ')).map(surface).filter((k) => !stop.has(k))));
+  // A fact whose answer is its whole text (a helpful reply) is keyed by its own words.
+  const keyText = (f: Fact) => (f.text.trim() === f.answer.trim() ? f.text : f.text.replace(f.answer, ' '));
+  const factKeys = memory.map((f) => new Set(tokenize(keyText(f)).map(surface).filter((k) => !stop.has(k))));
   const df = new Map<string, number>();
   for (const ks of factKeys) for (const k of ks) df.set(k, (df.get(k) ?? 0) + 1);
   const K = new Float32Array(V * F);
@@ -103,13 +107,6 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   });
   const bias = new Float32Array(F);
   bias[F - 1] = NULL_BIAS;
-
-  // Answers: which answer tokens each fact allows; </s> always; the "nothing matches" slot allows all.
-  const Ans = new Float32Array(F * A);
-  memory.forEach((f, i) => {
-    for (const t of new Set([...tokenize(f.answer), EOS])) Ans[i * A + id.get(t)!] = 1;
-  });
-  Ans.fill(1, (F - 1) * A);
 
   // Successors: counted over every corpus answer (fluency is not knowledge), with the cue ":".
   const rows = ['<none>', ':', ...answerList];
@@ -131,6 +128,15 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
     }
   });
   const succMap = vocab.map((t) => rowOf.get(t) ?? 0);
+
+  // Answer chains: slot (fact, k) fires when the previous token is the k-th token of the fact's
+  // answer (the cue ":" before it) and emits the next one (</s> after the last).
+  const slots: { fact: number; prev: number; emit: number }[] = [];
+  memory.forEach((f, i) => {
+    const seq = [':', ...tokenize(f.answer)];
+    seq.forEach((t, k) => slots.push({ fact: i, prev: rowOf.get(t)!, emit: id.get(k + 1 < seq.length ? seq[k + 1] : EOS)! }));
+  });
+  const N = slots.length;
   const base = new Float32Array(A);
   base[0] = -30; // [PAD]
   base[2] = -30; // [UNK]
@@ -139,7 +145,16 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   const g = new GraphBuilder();
   g.float('keys', [V, F], K);
   g.float('fact_bias', [F], bias);
-  g.float('answers', [F, A], Ans);
+  // Slots are stored as indices; the one-hot matrices are built by OneHot nodes on initializers,
+  // which onnxruntime folds into constants when the session is created.
+  g.int64('slot_fact_idx', [N], slots.map((x) => x.fact));
+  g.int64('slot_prev_idx', [N], slots.map((x) => x.prev));
+  g.int64('slot_emit_idx', [N], slots.map((x) => x.emit));
+  g.int64('depth_f', [], [F]);
+  g.int64('depth_a', [], [A]);
+  g.float('off_on', [2], new Float32Array([0, 1]));
+  const slotFact = g.one('Transpose', [g.one('OneHot', ['slot_fact_idx', 'depth_f', 'off_on'])], { perm: [1, 0] }); // [F,N]
+  const slotEmit = g.one('OneHot', ['slot_emit_idx', 'depth_a', 'off_on']); // [N,A]
   g.float('successors', [rows.length, A], S);
   g.int64('successor_row', [V], succMap);
   g.float('answer_base', [A], base);
@@ -148,6 +163,7 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   g.int64('ax1', [1], [1]);
   g.int64('ax2', [1], [2]);
   g.int64('ax_1', [], [1]);
+  g.int64('ax_last', [1], [-1]);
   g.int64('big', [1], [1 << 30]);
   g.int64('pads', [6], [0, 0, 0, 0, 0, V - A]);
   g.float('pad_value', [], new Float32Array([OTHER_LOGIT]));
@@ -163,8 +179,11 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   const pastSum = g.one('Squeeze', [g.one('ReduceSum', ['past_key_values.0.key', 'ax2'], { keepdims: 1 }), 'ax1']); // [B,1,F]
   const ctx = g.one('Add', [g.one('CumSum', [kg, 'ax_1']), pastSum]); // [B,S,F]
   const probs = g.one('Softmax', [g.one('Add', [g.one('Mul', [ctx, 'beta']), 'fact_bias'])], { axis: -1 });
-  const boost = g.one('Log', [g.one('Add', [g.one('MatMul', [probs, 'answers']), 'epsilon'])]); // [B,S,A]
-  const succ = g.one('Gather', ['successors', g.one('Gather', ['successor_row', 'input_ids'], { axis: 0 })], { axis: 0 });
+  const row = g.one('Gather', ['successor_row', 'input_ids'], { axis: 0 }); // [B,S]
+  const atPrev = g.one('Cast', [g.one('Equal', [g.one('Unsqueeze', [row, 'ax_last']), 'slot_prev_idx'])], { to: 1 }); // [B,S,N]
+  const active = g.one('Mul', [g.one('MatMul', [probs, slotFact]), atPrev]); // [B,S,N]
+  const boost = g.one('Log', [g.one('Add', [g.one('MatMul', [active, slotEmit]), 'epsilon'])]); // [B,S,A]
+  const succ = g.one('Gather', ['successors', row], { axis: 0 });
   const la = g.one('Add', [g.one('Add', [boost, succ]), 'answer_base']);
   g.one('Pad', [la, 'pads', 'pad_value'], { mode: 0 as never }, 'logits');
   // Pad's mode attribute is a string; drop it (constant is the default).
