@@ -1,6 +1,7 @@
 /**
  * Generates the embedded reference models in fixtures/models/ — deterministically, from text the
- * project owns (fixtures/corpus/*.jsonl and the built-in suites). Run: `npm run gen:models`.
+ * project owns (fixtures/corpus/*.jsonl and the built-in suites). Run: `npm run gen:models`
+ * (or `node --import tsx scripts/gen-models.ts <out-dir>` to write elsewhere).
  *
  * Each model is a one-layer "retrieval memory" language model in the Hugging Face /
  * transformers.js layout (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx):
@@ -209,11 +210,12 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   return { vocab, V, F, A, onnxBytes, memorised: memory.length };
 }
 
-function main() {
+/** Writes every variant under `outRoot` (default fixtures/models). */
+function main(outRoot = join(ROOT, 'fixtures/models')) {
   const facts = corpus();
   for (const variant of VARIANTS) {
     const m = build(facts, variant, facts);
-    const dir = join(ROOT, 'fixtures/models', variant.name);
+    const dir = join(outRoot, variant.name);
     mkdirSync(join(dir, 'onnx'), { recursive: true });
     const json = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
     writeFileSync(join(dir, 'onnx/model.onnx'), m.onnxBytes);
@@ -260,4 +262,4 @@ function main() {
   }
 }
 
-main();
+main(process.argv[2]);

@@ -4,21 +4,54 @@ import type { Case } from '../core/types.ts';
 
 const LETTERS = 'ABCDEFGHIJ';
 
-/** Option letters named in the text by common answer patterns (full-width folded first). */
+/** Openers that may stand between a cue and the letter: brackets, bold, quotes, `\\boxed{`. */
+const OPEN = String.raw`[（(\[{*"“'‘「【]*`;
+/** Separators of a list of letters ("A 或 B", "A and C", "A/B"): every listed letter counts as named. */
+const SEP = String.raw`\s*(?:和|或者?|与|及|、|/|&|,|，|\bor\b|\band\b)\s*`;
+
+/** True when the letter at `pos` is the English article "a" ("the answer is a bit…"), not an option. */
+function isArticle(t: string, pos: number, upperToo: boolean): boolean {
+  const ch = t[pos];
+  if (ch !== 'a' && !(upperToo && ch === 'A')) return false;
+  return /^\s+(?!(?:is|was|and|or|because)\b)[a-z]/.test(t.slice(pos + 1));
+}
+
+/** Letters of a matched letter list, stopping at an article. */
+function listLetters(t: string, list: string, at: number, L: string, upperToo: boolean, into: Set<number>): void {
+  for (const x of list.matchAll(new RegExp(`(?<![A-Za-z])[${L}${L.toLowerCase()}](?![A-Za-z])`, 'g'))) {
+    if (isArticle(t, at + x.index!, upperToo)) break;
+    into.add(x[0].toUpperCase().charCodeAt(0) - 65);
+  }
+}
+
+/**
+ * Option letters named in the text by common answer patterns (full-width folded first). A cue
+ * ("答案是", "选", "the answer is", "option", "I'd pick"…) followed by a letter wins; otherwise a
+ * letter opening the reply ("B", "B.", "(B)", "**B**"). A list of letters ("A 或 B") names them all.
+ */
 function lettersNamed(text: string, count: number): Set<number> {
   const t = text.normalize('NFKC');
   const L = LETTERS.slice(0, count);
   const found = new Set<number>();
+  const letter = `[${L}${L.toLowerCase()}](?![A-Za-z])`;
   const cue = new RegExp(
-    `(?:答案|选项|选择|选|answer(?: is)?|option|choice)\\s*(?:是|为|应为|:|：)?\\s*[（(\\[*]*\\s*([${L}${L.toLowerCase()}])(?![A-Za-z])`,
+    `(?:答案|答|选项|选择|选|正确的?[是为]|认为是|\\b(?:answer|option|choice|choose|pick|go with|boxed))` +
+      `(?:\\s*(?:是|为|应为|应该是|应选|:|：|=|\\bis\\b|\\bwould be\\b|\\bshould be\\b))*\\s*${OPEN}\\s*` +
+      `(${letter}(?:${SEP}${OPEN}\\s*${letter})*)`,
     'gi',
   );
-  for (const m of t.matchAll(cue)) found.add(m[1].toUpperCase().charCodeAt(0) - 65);
+  for (const m of t.matchAll(cue)) listLetters(t, m[1], m.index! + m[0].length - m[1].length, L, false, found);
   if (found.size) return found;
-  // A bare letter at the start ("B", "B.", "(B)", "**B**") or the whole reply being a letter.
-  const start = new RegExp(`^\\s*[（(\\[*]*\\s*([${L}])(?![A-Za-z])`);
+  // A letter opening the reply ("B", "B.", "(B)", "**B**", "A 或 B"); lower case only when the letter
+  // stands alone ("b", "(b)", "b."), since "a …" opening a reply is the article.
+  const upper = `[${L}](?![A-Za-z])`;
+  const start = new RegExp(`^\\s*${OPEN}\\s*(${upper}(?:${SEP}${OPEN}\\s*${upper})*)`);
   const m = start.exec(t);
-  if (m) found.add(m[1].charCodeAt(0) - 65);
+  if (m) listLetters(t, m[1], m.index + m[0].length - m[1].length, L, true, found);
+  else {
+    const lone = new RegExp(`^\\s*${OPEN}\\s*([${L.toLowerCase()}])(?=\\s*[)）\\]}.。:：*"”'’」】]|\\s*$)`).exec(t);
+    if (lone) found.add(lone[1].toUpperCase().charCodeAt(0) - 65);
+  }
   return found;
 }
 

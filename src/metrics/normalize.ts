@@ -1,12 +1,16 @@
 /**
  * Normalisation for matching answers: NFKC (full-width → half-width), lower case, Chinese and
- * English punctuation and all whitespace removed.
+ * English punctuation and all whitespace removed — except a decimal point between digits, so that
+ * "1.5%" and "15%" stay different answers (a thousands comma is still dropped: "1,500" = "1500").
  */
 export function normalizeAnswer(s: string): string {
   return s
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/[\s\p{P}\p{S}]+/gu, (m) => (/[%$¥€£]/.test(m) ? m.replace(/[^%$¥€£]/g, '') : ''));
+    .replace(/[\s\p{P}\p{S}]+/gu, (m, at: number, all: string) => {
+      if (m === '.' && /\d/.test(all[at - 1] ?? '') && /\d/.test(all[at + 1] ?? '')) return m;
+      return /[%$¥€£]/.test(m) ? m.replace(/[^%$¥€£]/g, '') : '';
+    });
 }
 
 /** Collapses runs of whitespace and trims; NFKC. */

@@ -37,16 +37,33 @@ export class Journal {
     this.stream.on('error', (e) => (this.failed = e));
   }
 
-  /** Repairs a torn tail (no trailing newline) so appends start on a fresh line. */
-  static async prepare(file: string): Promise<void> {
-    if (!existsSync(file)) return;
+  /**
+   * Repairs a journal cut by a crash before appending to it: a last line without its newline is
+   * kept (newline added) when it is a whole JSON record, else truncated away. Returns the 1-based
+   * line number of a dropped torn line, if any.
+   */
+  static async prepare(file: string): Promise<{ droppedLine?: number }> {
+    if (!existsSync(file)) return {};
     const fh = await open(file, 'r+');
     try {
       const { size } = await fh.stat();
-      if (size === 0) return;
-      const buf = Buffer.alloc(1);
-      await fh.read(buf, 0, 1, size - 1);
-      if (buf[0] !== 0x0a) await fh.write('\n', size);
+      if (size === 0) return {};
+      const last = Buffer.alloc(1);
+      await fh.read(last, 0, 1, size - 1);
+      if (last[0] === 0x0a) return {};
+      const whole = await fh.readFile();
+      const cut = whole.lastIndexOf(0x0a) + 1;
+      const tail = whole.subarray(cut).toString('utf8');
+      try {
+        JSON.parse(tail);
+        await fh.write('\n', size);
+        return {};
+      } catch {
+        await fh.truncate(cut);
+        let line = 1;
+        for (let i = 0; i < cut; i++) if (whole[i] === 0x0a) line++;
+        return { droppedLine: line };
+      }
     } finally {
       await fh.close();
     }

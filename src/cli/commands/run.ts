@@ -143,8 +143,9 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     writeAtomic(join(dir, BUNDLE_FILES.run), JSON.stringify(runJson, null, 2) + '\n');
 
     const journalFile = join(dir, BUNDLE_FILES.responses);
-    await Journal.prepare(journalFile);
-    const done = new Set((await readJournal(journalFile, (line) => io.err(`note: dropped a torn last line (${line}) of ${journalFile}`))).map(recordKey));
+    const repaired = await Journal.prepare(journalFile);
+    if (repaired.droppedLine) io.err(`note: dropped a torn last line (${repaired.droppedLine}) of ${journalFile}; that case is asked again`);
+    const done = new Set((await readJournal(journalFile)).map(recordKey));
     const render = promptRenderer(suite);
     const item = (c: Case, phase: Phase): WorkItem => {
       const r = scorers.get(c.task).request(c);
