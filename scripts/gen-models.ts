@@ -79,7 +79,7 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   for (const f of allFacts) for (const t of tokenize(f.answer)) answerTokens.add(t);
   const other = new Set<string>();
   for (const text of vocabTexts(allFacts)) {
-    for (const w of preTokenize(text)) for (const p of pieces(w)) other.add(p), other.add(`##${p}`);
+    for (const w of preTokenize(text)) for (const p of pieces(w)) other.add(p);
   }
   for (const ch of 'abcdefghijklmnopqrstuvwxyz0123456789') other.add(ch), other.add(`##${ch}`);
   const answerList = [...answerTokens].sort();

@@ -1,9 +1,9 @@
 /**
  * The tokenizer of the embedded reference models: NFKC + lower case, split on whitespace and
- * punctuation (as BERT's pre-tokenizer), then WordPiece where each CJK character is a piece and
- * each run of other characters is a piece; pieces after the first in a word carry "##".
- * This mirrors what @huggingface/tokenizers does with the tokenizer.json written below; the
- * generator checks the two agree on every corpus text.
+ * punctuation (as BERT's pre-tokenizer), every CJK (wide) character split off as a word of its own,
+ * then WordPiece over a vocabulary of whole words (unknown ASCII words fall back to letters, "##"
+ * marking continuations). Decoding joins words with spaces, except next to CJK characters.
+ * This mirrors what @huggingface/tokenizers does with the tokenizer.json written below.
  */
 const PUNCT = '\\p{P}\\u0021-\\u002F\\u003A-\\u0040\\u005B-\\u0060\\u007B-\\u007E';
 const PRE = new RegExp(`[^\\s${PUNCT}]+|[${PUNCT}]`, 'gu');
@@ -29,10 +29,12 @@ export function pieces(word: string): string[] {
   return out;
 }
 
-/** Tokens (vocabulary strings) of a text, "##" marking continuation pieces. */
+/** Tokens (vocabulary strings) of a text whose words are all in the vocabulary. */
 export function tokenize(text: string): string[] {
-  return preTokenize(text).flatMap((w) => pieces(w).map((p, i) => (i === 0 ? p : `##${p}`)));
+  return preTokenize(text).flatMap((w) => pieces(w));
 }
+
+const WIDE = '[\u2e80-\uffff]';
 
 /** The surface form of a token ("##年" → "年"). */
 export const surface = (t: string) => (t.startsWith('##') ? t.slice(2) : t);
@@ -48,9 +50,19 @@ export function tokenizerJson(vocab: string[], special: { pad: string; eos: stri
     padding: null,
     added_tokens: added,
     normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Lowercase' }] },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'BertPreTokenizer' }, { type: 'Split', pattern: { Regex: WIDE }, behavior: 'Isolated', invert: false }],
+    },
     post_processor: null,
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    decoder: {
+      type: 'Sequence',
+      decoders: [
+        { type: 'WordPiece', prefix: '##', cleanup: true },
+        { type: 'Fuse' },
+        { type: 'Replace', pattern: { Regex: ` (?=${WIDE})|(?<=${WIDE}) ` }, content: '' },
+      ],
+    },
     model: {
       type: 'WordPiece',
       unk_token: special.unk,

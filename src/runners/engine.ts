@@ -1,4 +1,4 @@
-import type { Adapter, ModelRequest, ResponseRecord, Phase, Timing } from '../core/types.ts';
+import type { Adapter, CallContext, ModelRequest, Reply, ResponseRecord, Phase, Timing } from '../core/types.ts';
 
 /** One call the engine must make. */
 export interface WorkItem {
@@ -25,8 +25,16 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 class Timeout extends Error {}
 
+/** A call in flight: its controller and deadline (ms on the hrtime clock). */
+interface Pending {
+  abort: () => void;
+  deadline: number;
+  expire: () => void;
+}
+
 /**
- * Runs work items through an adapter with bounded concurrency. The engine takes every timestamp
+ * Runs work items through an adapter with bounded concurrency (closed loop: a call starts when one
+ * ends, so the harness queues nothing hidden). The engine takes every timestamp
  * (process.hrtime.bigint()); the adapter only signals its first token. Each record is handed to
  * `sink` as soon as it completes (the journal). A failed call becomes an error record, never a throw.
  * Log-likelihoods, when asked, are fetched after the timed call and do not count as latency.
@@ -40,39 +48,55 @@ export async function runEngine(
   let next = 0;
   let done = 0;
   const total = items.length;
+  // Calls in flight with their deadlines. One listener interrupts them all, and one sweeper
+  // (every timeoutMs/8, at most 100 ms) enforces the harness-owned timeout: no timer per call.
+  const inFlight = new Set<Pending>();
+  const abortAll = () => inFlight.forEach((p) => p.abort());
+  opts.signal?.addEventListener('abort', abortAll, { once: true });
+  const sweep = setInterval(() => {
+    const now = nowMs();
+    for (const p of inFlight) if (now >= p.deadline) p.expire();
+  }, Math.max(1, Math.min(100, Math.floor(opts.timeoutMs / 8))));
 
   async function one(item: WorkItem): Promise<ResponseRecord | undefined> {
-    const ctrl = new AbortController();
-    const onAbort = () => ctrl.abort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // The abort signal is made only when the adapter reads it (creating one costs more than a
+    // zero-latency call).
+    let ctrl: AbortController | undefined;
+    const abort = () => ctrl?.abort();
     let firstAt: number | undefined;
     const startedAt = new Date().toISOString();
     const t0 = nowMs();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        ctrl.abort();
-        reject(new Timeout());
-      }, opts.timeoutMs);
-    });
+    const firstToken = () => void (firstAt ??= nowMs());
+    const ctx: CallContext = {
+      get signal() {
+        return (ctrl ??= new AbortController()).signal;
+      },
+      firstToken,
+    };
+    const pending: Pending = { abort, deadline: t0 + opts.timeoutMs, expire: abort };
     const timing = (): Timing => {
-      const t1 = nowMs();
-      return { startedAt, latencyMs: round3(t1 - t0), ...(firstAt !== undefined ? { ttftMs: round3(firstAt - t0) } : {}) };
+      const latencyMs = round3(nowMs() - t0);
+      return firstAt === undefined ? { startedAt, latencyMs } : { startedAt, latencyMs, ttftMs: round3(firstAt - t0) };
     };
     try {
-      const reply = await Promise.race([
-        adapter.call(item.request, item.caseId, { signal: ctrl.signal, firstToken: () => (firstAt ??= nowMs()) }),
-        timeout,
-      ]);
+      // One promise per call: settled by the adapter, or rejected by the sweeper at the deadline.
+      const reply = await new Promise<Reply>((resolve, reject) => {
+        pending.expire = () => {
+          abort();
+          reject(new Timeout());
+        };
+        inFlight.add(pending);
+        adapter.call(item.request, item.caseId, ctx).then(resolve, reject);
+      });
       const t = timing();
-      clearTimeout(timer);
+      inFlight.delete(pending);
       const rec: ResponseRecord = { caseId: item.caseId, phase: item.phase, status: 'ok', output: reply.output, timing: reply.replayedTiming ?? t };
       if (reply.usage) rec.usage = reply.usage;
       if (reply.logprobs) rec.logprobs = reply.logprobs;
       if (reply.continuationTokens) rec.continuationTokens = reply.continuationTokens;
       if (!reply.logprobs && item.request.continuations && adapter.loglik && !opts.signal?.aborted) {
         try {
-          const ll = await adapter.loglik(item.request.prompt, item.request.continuations, ctrl.signal);
+          const ll = await adapter.loglik(item.request.prompt, item.request.continuations, (ctrl ??= new AbortController()).signal);
           rec.logprobs = ll.logprobs;
           rec.continuationTokens = ll.tokens;
         } catch {
@@ -82,13 +106,12 @@ export async function runEngine(
       return rec;
     } catch (e) {
       const t = timing();
-      clearTimeout(timer);
       if (opts.signal?.aborted) return undefined; // interrupted: not journaled, asked again on resume
       const kind = e instanceof Timeout ? 'timeout' : 'adapter';
       const message = e instanceof Timeout ? `no reply within ${opts.timeoutMs} ms` : e instanceof Error ? e.message : String(e);
       return { caseId: item.caseId, phase: item.phase, status: 'error', error: { kind, message }, timing: t };
     } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
+      inFlight.delete(pending);
     }
   }
 
@@ -104,6 +127,8 @@ export async function runEngine(
   }
 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, total)) }, worker));
+  clearInterval(sweep);
+  opts.signal?.removeEventListener('abort', abortAll);
   return opts.signal?.aborted ? { state: 'interrupted', records: done } : { state: 'completed', records: done };
 }
 

@@ -16,7 +16,9 @@ export function stratifiedSample(cases: Case[], n: number, seed: number, digest:
   const strata = new Map<string, Case[]>();
   for (const c of cases) {
     const k = `${c.scenario}\0${c.indicator}`;
-    strata.set(k, [...(strata.get(k) ?? []), c]);
+    const list = strata.get(k);
+    if (list) list.push(c);
+    else strata.set(k, [c]);
   }
   const keys = [...strata.keys()].sort();
   const quota = new Map<string, number>();

@@ -5,6 +5,44 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../../core/errors.ts';
 import type { Adapter, CallContext, ModelInfo, ModelRequest, Reply } from '../../core/types.ts';
 
+type OrtTensor = { data: Float32Array; dims: number[] };
+type OrtSession = {
+  inputNames: readonly string[];
+  inputMetadata?: readonly { name: string; type?: string; shape?: readonly (number | string)[]; isTensor?: boolean }[];
+  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
+};
+
+/**
+ * One decoding step straight on the model's onnxruntime session, for decoder exports whose inputs
+ * are input_ids, attention_mask, optional position_ids / num_logits_to_keep, and past_key_values.*
+ * (what optimum and transformers.js produce). Returns undefined for any other layout.
+ */
+async function directStep(model: { sessions?: Record<string, OrtSession> }) {
+  const session = model.sessions?.model;
+  if (!session || !session.inputMetadata) return undefined;
+  const known = (n: string) => ['input_ids', 'attention_mask', 'position_ids', 'num_logits_to_keep'].includes(n) || n.startsWith('past_key_values.');
+  if (!session.inputNames.every(known) || !session.inputNames.includes('input_ids')) return undefined;
+  const ort = await import('onnxruntime-node');
+  const i64 = (xs: number[], dims = [1, xs.length]) => new ort.Tensor('int64', BigInt64Array.from(xs.map(BigInt)), dims);
+  const pastMeta = session.inputMetadata.filter((m) => m.name.startsWith('past_key_values.'));
+  if (pastMeta.some((m) => !m.shape || (m.type !== 'float32' && m.type !== 'float16'))) return undefined;
+  const emptyPast = () =>
+    Object.fromEntries(
+      pastMeta.map((m) => {
+        const dims = m.shape!.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 0));
+        return [m.name, new ort.Tensor(m.type as 'float32', m.type === 'float16' ? new Uint16Array(0) : new Float32Array(0), dims)];
+      }),
+    );
+  const has = (n: string) => session.inputNames.includes(n);
+  return async (ids: number[], mask: number[], past: Record<string, unknown> | undefined) => {
+    const feeds: Record<string, unknown> = { input_ids: i64(ids), ...(past ?? emptyPast()) };
+    if (has('attention_mask')) feeds.attention_mask = i64(mask);
+    if (has('position_ids')) feeds.position_ids = i64(ids.map((_, i) => mask.length - ids.length + i));
+    if (has('num_logits_to_keep')) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
+    return session.run(feeds);
+  };
+}
+
 /** Execution providers `--device` accepts. */
 export const DEVICES = ['cpu', 'cuda', 'webgpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -82,31 +120,70 @@ export async function openOnnx(dirArg: string, opts: { device: Device; id?: stri
     return Array.from(tokenizer.encode(text, { add_special_tokens: !hasTemplate }));
   };
   const ids = (xs: number[]) => new tf.Tensor('int64', BigInt64Array.from(xs.map(BigInt)), [1, xs.length]);
+  const eosIds = new Set([eos ?? (model.config as { eos_token_id?: number | number[] }).eos_token_id].flat().filter((x): x is number => typeof x === 'number'));
+  type Outputs = Record<string, { data: Float32Array; dims: number[] }>;
+
+  const step = await directStep(model as unknown as { sessions?: Record<string, OrtSession> });
+
+  /**
+   * Greedy decoding (temperature 0): pure argmax over the logits, no repetition penalty or other
+   * processors from generation_config.json, so results are reproducible. A minimal loop (prefill,
+   * then one token at a time with the KV cache) straight on the onnxruntime session when its inputs
+   * are the usual decoder ones, else through the model's forward. It ends at an EOS id or after
+   * maxTokens; the first token is signalled to the engine as soon as it is known.
+   */
+  async function greedy(input: number[], maxTokens: number, ctx: CallContext): Promise<number[]> {
+    const out: number[] = [];
+    const mask = input.map(() => 1);
+    let feedIds = input;
+    let past: Record<string, unknown> | undefined;
+    for (let i = 0; i < maxTokens; i++) {
+      const res = step
+        ? await step(feedIds, mask, past)
+        : ((await model.forward({ input_ids: ids(feedIds), attention_mask: ids(mask), ...(past ? { past_key_values: past } : {}) })) as Outputs);
+      const logits = res.logits;
+      const V = logits.dims[logits.dims.length - 1];
+      const row = logits.data.subarray(logits.data.length - V);
+      let best = 0;
+      for (let j = 1; j < V; j++) if (row[j] > row[best]) best = j;
+      if (i === 0) ctx.firstToken();
+      if (eosIds.has(best)) break;
+      out.push(best);
+      past = {};
+      for (const [name, t] of Object.entries(res)) if (name.startsWith('present')) past[name.replace('present', 'past_key_values')] = t;
+      feedIds = [best];
+      mask.push(1);
+    }
+    return out;
+  }
+
+  /** Sampling (temperature > 0) through transformers.js generate. */
+  async function sample(input: number[], req: ModelRequest, ctx: CallContext): Promise<number[]> {
+    let first = true;
+    const streamer = {
+      put() {
+        if (first) first = false; // the prompt itself
+        else ctx.firstToken();
+      },
+      end() {},
+    };
+    const out = (await model.generate({
+      input_ids: ids(input),
+      attention_mask: ids(input.map(() => 1)),
+      max_new_tokens: req.maxTokens,
+      do_sample: true,
+      temperature: req.temperature,
+      streamer: streamer as never,
+    } as never)) as { tolist(): (number | bigint)[][] };
+    return out.tolist()[0].map(Number).slice(input.length);
+  }
 
   return {
     id: info.id,
     describe: () => info,
     async call(req: ModelRequest, _caseId: string, ctx: CallContext): Promise<Reply> {
       const input = promptIds(req.prompt);
-      let first = true;
-      const streamer = {
-        put(_v: unknown) {
-          if (first) first = false; // the prompt itself
-          else ctx.firstToken();
-        },
-        end() {},
-      };
-      const out = (await model.generate({
-        input_ids: ids(input),
-        attention_mask: ids(input.map(() => 1)),
-        max_new_tokens: req.maxTokens,
-        do_sample: req.temperature > 0,
-        temperature: req.temperature > 0 ? req.temperature : undefined,
-        ...(eos !== undefined ? { eos_token_id: eos } : {}),
-        streamer: streamer as never,
-      } as never)) as { tolist(): (number | bigint)[][] };
-      const seq = out.tolist()[0].map(Number);
-      const gen = seq.slice(input.length);
+      const gen = req.temperature > 0 ? await sample(input, req, ctx) : await greedy(input, req.maxTokens, ctx);
       return {
         output: tokenizer.decode(gen, { skip_special_tokens: true }).trim(),
         usage: { inputTokens: input.length, outputTokens: gen.length },
