@@ -24,11 +24,13 @@ export async function* readJsonl(
   for await (const raw of rl) {
     n++;
     const text = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    // Blank lines are skipped before the pending line is parsed, so a torn record followed only by
+    // blank lines is still the last line.
+    if (text.trim() === '') continue;
     if (pending) {
       yield { line: pending.line, value: parseLine(pending.text, name, pending.line) };
       pending = undefined;
     }
-    if (text.trim() === '') continue;
     pending = { line: n, text };
   }
   if (pending) {

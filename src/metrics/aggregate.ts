@@ -1,4 +1,4 @@
-import { summarize } from './stats.ts';
+import { mean, summarize } from './stats.ts';
 import { DERIVED } from './score-run.ts';
 import { wilson } from './stats.ts';
 import { DIMENSIONS } from '../core/schemas.ts';
@@ -38,7 +38,10 @@ export function aggregate(input: AggregateInput): Scorecard {
     const slot = byItem.get(s.indicator) ?? { values: [] as number[], extra: new Map<string, number[]>() };
     slot.values.push(s.value);
     for (const [k, v] of Object.entries(s.extra ?? {})) {
-      if (typeof v === 'number' && (k === 'loglik' || k === 'loglik_norm')) slot.extra.set(k, [...(slot.extra.get(k) ?? []), v as number]);
+      if (typeof v !== 'number' || (k !== 'loglik' && k !== 'loglik_norm')) continue;
+      const list = slot.extra.get(k);
+      if (list) list.push(v);
+      else slot.extra.set(k, [v]);
     }
     byItem.set(s.indicator, slot);
   }
@@ -61,7 +64,7 @@ export function aggregate(input: AggregateInput): Scorecard {
     const st = summarize(slot.values);
     const floor = mandatory.get(item.id)?.min ?? profile.item_pass;
     const extra: Record<string, number> = {};
-    for (const [k, v] of slot.extra) extra[k] = v.reduce((a, b) => a + b, 0) / v.length;
+    for (const [k, v] of slot.extra) extra[k] = mean(v);
     if (item.id === DERIVED.latencySlo) Object.assign(extra, latencyFigures(input.responses));
     indicators.push({ ...base, value: st.mean, n: slot.values.length, ci: st.ci, ciMethod: st.method, pass: st.mean >= floor - 1e-12, ...(Object.keys(extra).length ? { extra } : {}) });
   }
@@ -147,11 +150,13 @@ function scenarioResults(input: AggregateInput): ScenarioResult[] {
   for (const s of input.scores) {
     const c = scenarioOf.get(s.caseId);
     if (!c || s.indicator !== c.indicator) continue;
-    sums.set(c.scenario, [...(sums.get(c.scenario) ?? []), s.value]);
+    const list = sums.get(c.scenario);
+    if (list) list.push(s.value);
+    else sums.set(c.scenario, [s.value]);
   }
   return input.suite.scenarios.map((sc) => {
     const v = sums.get(sc.id) ?? [];
-    const value = v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+    const value = v.length ? mean(v) : null;
     return { id: sc.id, name: sc.name, value, n: v.length, threshold: sc.threshold, pass: value === null ? null : value >= sc.threshold };
   });
 }

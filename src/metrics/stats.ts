@@ -21,15 +21,25 @@ export function tQuantile975(df: number): number {
   return g + (g ** 3 + g) / (4 * df) + (5 * g ** 5 + 16 * g ** 3 + 3 * g) / (96 * df * df);
 }
 
-/** Mean with a 95% t interval clipped to [0,1]. */
+/**
+ * Arithmetic mean, summed in ascending order so that the same values in any order give the same
+ * result bit for bit (floating-point addition is not associative). NaN when empty.
+ */
+export function mean(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  return [...values].sort((a, b) => a - b).reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Mean with a 95% t interval clipped to [0,1]. Independent of the order of `values`. */
 export function meanInterval(values: number[]): { mean: number; ci: [number, number] } {
   const n = values.length;
   if (n === 0) return { mean: NaN, ci: [0, 1] };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { mean, ci: [0, 1] };
-  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  const sorted = [...values].sort((a, b) => a - b);
+  const m = sorted.reduce((a, b) => a + b, 0) / n;
+  if (n === 1) return { mean: m, ci: [0, 1] };
+  const variance = sorted.reduce((a, v) => a + (v - m) ** 2, 0) / (n - 1);
   const half = tQuantile975(n - 1) * Math.sqrt(variance / n);
-  return { mean, ci: [Math.max(0, mean - half), Math.min(1, mean + half)] };
+  return { mean: m, ci: [Math.max(0, m - half), Math.min(1, m + half)] };
 }
 
 /** Mean and 95% interval: Wilson when every value is 0 or 1, else t. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { SUITES_DIR } from './paths.ts';
-import { readYamlFile } from '../core/yaml.ts';
+import { readYamlFileWithLines } from '../core/yaml.ts';
 import { readJsonl } from '../core/jsonl.ts';
 import { canonicalJson } from '../core/hash.ts';
 import { InputError } from '../core/errors.ts';
@@ -37,12 +37,12 @@ export interface SuiteCheckers {
 }
 
 /** Resolves a path named by a suite and requires it to stay inside the suite folder (no ../, absolute paths or symlinks out). */
-export function insideSuite(root: string, rel: string, file: string): string {
-  if (isAbsolute(rel)) throw new InputError(`path "${rel}" must be relative to the suite folder`, { file });
+export function insideSuite(root: string, rel: string, file: string, at: { line?: number; field?: string } = {}): string {
+  if (isAbsolute(rel)) throw new InputError(`path "${rel}" must be relative to the suite folder`, { file, ...at });
   const full = resolve(root, rel);
   const real = existsSync(full) ? realpathSync(full) : full;
   const realRoot = realpathSync(root);
-  if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new InputError(`path "${rel}" leaves the suite folder`, { file });
+  if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new InputError(`path "${rel}" leaves the suite folder`, { file, ...at });
   return real;
 }
 
@@ -54,10 +54,15 @@ export async function loadSuite(idOrDir: string, check: SuiteCheckers): Promise<
   const root = resolveSuiteDir(idOrDir);
   const show = (p: string) => relative(process.cwd(), p) || p;
   const yamlFile = join(root, 'suite.yaml');
-  const def = await readYamlFile(yamlFile, SuiteFileSchema, show(yamlFile));
+  const { data: def, lineOf } = await readYamlFileWithLines(yamlFile, SuiteFileSchema, show(yamlFile));
   const scenarios = new Set(def.scenarios.map((s) => s.id));
-  if (scenarios.size !== def.scenarios.length) throw new InputError('scenario ids must be unique', { file: show(yamlFile), field: 'scenarios' });
-  const files = (def.cases ?? listCaseFiles(root)).map((rel) => insideSuite(root, rel, show(yamlFile)));
+  if (scenarios.size !== def.scenarios.length) {
+    const dup = def.scenarios.findIndex((s, i) => def.scenarios.findIndex((t) => t.id === s.id) !== i);
+    throw new InputError(`scenario ids must be unique ("${def.scenarios[dup].id}" repeats)`, { file: show(yamlFile), line: lineOf(['scenarios', dup, 'id']), field: `scenarios.${dup}.id` });
+  }
+  const files = def.cases
+    ? def.cases.map((rel, i) => insideSuite(root, rel, show(yamlFile), { line: lineOf(['cases', i]), field: `cases.${i}` }))
+    : listCaseFiles(root).map((rel) => insideSuite(root, rel, show(yamlFile)));
   if (files.length === 0) throw new InputError('the suite has no case files (cases/*.jsonl)', { file: show(yamlFile) });
 
   const hash = createHash('sha256').update(canonicalJson(def)).update('\n');
