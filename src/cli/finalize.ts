@@ -21,6 +21,8 @@ export interface FinalizeInput {
   model: ModelInfo;
   facts: RunFacts;
   lang: 'zh' | 'en';
+  /** The journal's records when the caller holds them all (a run); else responses.jsonl is read. */
+  journal?: ResponseRecord[];
 }
 
 /** Report formats `report --format` accepts. */
@@ -33,7 +35,7 @@ export type Format = (typeof FORMATS)[number];
  * a bundle with a manifest is complete. Scores are always recomputed from the responses.
  */
 export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Scorecard; scores: Score[]; responses: ResponseRecord[] }> {
-  const journal = await readJournal(join(f.dir, BUNDLE_FILES.responses));
+  const journal = f.journal ?? (await readJournal(join(f.dir, BUNDLE_FILES.responses)));
   const order = new Map(f.cases.map((c, i) => [c.id, i]));
   const seen = new Set<string>();
   const responses = journal.filter((r) => {

@@ -25,6 +25,8 @@ export function levelOf(value: number | null, profile: Profile): LevelId | null 
 }
 
 const rank = (l: LevelId) => Number(l.slice(1));
+const LOGLIK_KEYS = ['loglik', 'loglik_norm'] as const;
+const DERIVED_IDS: ReadonlySet<string> = new Set(Object.values(DERIVED));
 
 /**
  * Aggregates scores into a scorecard: item (mean, 95% interval) → domain (weighted mean) →
@@ -37,8 +39,9 @@ export function aggregate(input: AggregateInput): Scorecard {
   for (const s of input.scores) {
     const slot = byItem.get(s.indicator) ?? { values: [] as number[], extra: new Map<string, number[]>() };
     slot.values.push(s.value);
-    for (const [k, v] of Object.entries(s.extra ?? {})) {
-      if (typeof v !== 'number' || (k !== 'loglik' && k !== 'loglik_norm')) continue;
+    if (s.extra) for (const k of LOGLIK_KEYS) {
+      const v = s.extra[k];
+      if (typeof v !== 'number') continue;
       const list = slot.extra.get(k);
       if (list) list.push(v);
       else slot.extra.set(k, [v]);
@@ -139,7 +142,7 @@ export function aggregate(input: AggregateInput): Scorecard {
     dimensions,
     indicators,
     scenarios,
-    counts: { cases: suite.cases.length, responses: mainResponses.length, errors, scored: input.scores.filter((s) => s.caseId && !Object.values(DERIVED).includes(s.indicator as never)).length },
+    counts: { cases: suite.cases.length, responses: mainResponses.length, errors, scored: input.scores.filter((s) => !DERIVED_IDS.has(s.indicator)).length },
   };
 }
 

@@ -16,9 +16,40 @@ function isArticle(t: string, pos: number, upperToo: boolean): boolean {
   return /^\s+(?!(?:is|was|and|or|because)\b)[a-z]/.test(t.slice(pos + 1));
 }
 
+/** The patterns for `count` options, compiled once per option count. */
+interface Patterns {
+  L: string;
+  item: RegExp;
+  cue: RegExp;
+  start: RegExp;
+  lone: RegExp;
+}
+const patternCache = new Map<number, Patterns>();
+function patternsFor(count: number): Patterns {
+  let p = patternCache.get(count);
+  if (p) return p;
+  const L = LETTERS.slice(0, count);
+  const letter = `[${L}${L.toLowerCase()}](?![A-Za-z])`;
+  const upper = `[${L}](?![A-Za-z])`;
+  p = {
+    L,
+    item: new RegExp(`(?<![A-Za-z])[${L}${L.toLowerCase()}](?![A-Za-z])`, 'g'),
+    cue: new RegExp(
+      `(?:答案|答|选项|选择|选|正确的?[是为]|认为是|\\b(?:answer|option|choice|choose|pick|go with|boxed))` +
+        `(?:\\s*(?:是|为|应为|应该是|应选|:|：|=|\\bis\\b|\\bwould be\\b|\\bshould be\\b))*\\s*${OPEN}\\s*` +
+        `(${letter}(?:${SEP}${OPEN}\\s*${letter})*)`,
+      'gi',
+    ),
+    start: new RegExp(`^\\s*${OPEN}\\s*(${upper}(?:${SEP}${OPEN}\\s*${upper})*)`),
+    lone: new RegExp(`^\\s*${OPEN}\\s*([${L.toLowerCase()}])(?=\\s*[)）\\]}.。:：*"”'’」】]|\\s*$)`),
+  };
+  patternCache.set(count, p);
+  return p;
+}
+
 /** Letters of a matched letter list, stopping at an article. */
 function listLetters(t: string, list: string, at: number, L: string, upperToo: boolean, into: Set<number>): void {
-  for (const x of list.matchAll(new RegExp(`(?<![A-Za-z])[${L}${L.toLowerCase()}](?![A-Za-z])`, 'g'))) {
+  for (const x of list.matchAll(patternsFor(L.length).item)) {
     if (isArticle(t, at + x.index!, upperToo)) break;
     into.add(x[0].toUpperCase().charCodeAt(0) - 65);
   }
@@ -31,26 +62,17 @@ function listLetters(t: string, list: string, at: number, L: string, upperToo: b
  */
 function lettersNamed(text: string, count: number): Set<number> {
   const t = text.normalize('NFKC');
-  const L = LETTERS.slice(0, count);
+  const { L, cue, start, lone } = patternsFor(count);
   const found = new Set<number>();
-  const letter = `[${L}${L.toLowerCase()}](?![A-Za-z])`;
-  const cue = new RegExp(
-    `(?:答案|答|选项|选择|选|正确的?[是为]|认为是|\\b(?:answer|option|choice|choose|pick|go with|boxed))` +
-      `(?:\\s*(?:是|为|应为|应该是|应选|:|：|=|\\bis\\b|\\bwould be\\b|\\bshould be\\b))*\\s*${OPEN}\\s*` +
-      `(${letter}(?:${SEP}${OPEN}\\s*${letter})*)`,
-    'gi',
-  );
   for (const m of t.matchAll(cue)) listLetters(t, m[1], m.index! + m[0].length - m[1].length, L, false, found);
   if (found.size) return found;
   // A letter opening the reply ("B", "B.", "(B)", "**B**", "A 或 B"); lower case only when the letter
   // stands alone ("b", "(b)", "b."), since "a …" opening a reply is the article.
-  const upper = `[${L}](?![A-Za-z])`;
-  const start = new RegExp(`^\\s*${OPEN}\\s*(${upper}(?:${SEP}${OPEN}\\s*${upper})*)`);
   const m = start.exec(t);
   if (m) listLetters(t, m[1], m.index + m[0].length - m[1].length, L, true, found);
   else {
-    const lone = new RegExp(`^\\s*${OPEN}\\s*([${L.toLowerCase()}])(?=\\s*[)）\\]}.。:：*"”'’」】]|\\s*$)`).exec(t);
-    if (lone) found.add(lone[1].toUpperCase().charCodeAt(0) - 65);
+    const one = lone.exec(t);
+    if (one) found.add(one[1].toUpperCase().charCodeAt(0) - 65);
   }
   return found;
 }

@@ -46,7 +46,7 @@ export function scoreRun(cases: Case[], responses: ResponseRecord[], profile: Pr
       indicator: DERIVED.latencySlo,
       value: within ? 1 : 0,
       pass: within,
-      reason: `${r.timing.latencyMs.toFixed(1)} ms ${within ? '≤' : '>'} ${profile.slo.e2e_ms} ms`,
+      reason: `${r.timing.latencyMs} ms ${within ? '≤' : '>'} ${profile.slo.e2e_ms} ms`,
     });
     if (c.task === 'choice' && s.extra && 'extractable' in s.extra) {
       const ok = s.extra.extractable === 1;

@@ -27,6 +27,14 @@ export function tQuantile975(df: number): number {
  */
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return NaN;
+  // A sum of integers (pass/fail scores) is exact in any order; other values are summed sorted.
+  let sum = 0;
+  let integers = true;
+  for (const v of values) {
+    sum += v;
+    if (integers && !Number.isInteger(v)) integers = false;
+  }
+  if (integers) return sum / values.length;
   return [...values].sort((a, b) => a - b).reduce((a, b) => a + b, 0) / values.length;
 }
 

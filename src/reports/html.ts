@@ -7,7 +7,7 @@ import type { DimensionResult, IndicatorResult } from '../core/types.ts';
 
 /** Handlebars for reports: escaping on, templates only from files the project ships, no prototype access. */
 const hb = Handlebars.create();
-const TEMPLATE = hb.compile(readFileSync(new URL('./templates/scorecard.hbs', import.meta.url), 'utf8'), { strict: false, noEscape: false });
+const TEMPLATE = hb.compile(readFileSync(new URL('../../src/reports/templates/scorecard.hbs', import.meta.url), 'utf8'), { strict: false, noEscape: false });
 const RUNTIME: Handlebars.RuntimeOptions = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
 
 const pct1 = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);

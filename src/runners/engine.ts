@@ -25,11 +25,49 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 class Timeout extends Error {}
 
-/** A call in flight: its controller and deadline (ms on the hrtime clock). */
-interface Pending {
-  abort: () => void;
-  deadline: number;
-  expire: () => void;
+/**
+ * One call in flight, and the context the adapter sees. The abort signal is made only when the
+ * adapter reads it (making one costs more than a zero-latency call).
+ */
+class Call implements CallContext {
+  readonly t0 = nowMs();
+  readonly deadline: number;
+  firstAt: number | undefined;
+  ctrl: AbortController | undefined;
+  reject: ((e: unknown) => void) | undefined;
+  /** The adapter calls this when its first token is out; the engine stamps the time. */
+  readonly firstToken = (): void => {
+    this.firstAt ??= nowMs();
+  };
+  constructor(timeoutMs: number) {
+    this.deadline = this.t0 + timeoutMs;
+  }
+  get signal(): AbortSignal {
+    return (this.ctrl ??= new AbortController()).signal;
+  }
+  abort(): void {
+    this.ctrl?.abort();
+  }
+  expire(): void {
+    this.abort();
+    this.reject?.(new Timeout());
+  }
+  timing(startedAt: string): Timing {
+    const latencyMs = round3(nowMs() - this.t0);
+    return this.firstAt === undefined ? { startedAt, latencyMs } : { startedAt, latencyMs, ttftMs: round3(this.firstAt - this.t0) };
+  }
+}
+
+/** Wall-clock now as ISO 8601; the string is reused within one millisecond. */
+let lastMs = -1;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /**
@@ -50,8 +88,8 @@ export async function runEngine(
   const total = items.length;
   // Calls in flight with their deadlines. One listener interrupts them all, and one sweeper
   // (every timeoutMs/8, at most 100 ms) enforces the harness-owned timeout: no timer per call.
-  const inFlight = new Set<Pending>();
-  const abortAll = () => inFlight.forEach((p) => p.abort());
+  const inFlight = new Set<Call>();
+  const abortAll = () => inFlight.forEach((c) => c.abort());
   opts.signal?.addEventListener('abort', abortAll, { once: true });
   const sweep = setInterval(() => {
     const now = nowMs();
@@ -59,44 +97,24 @@ export async function runEngine(
   }, Math.max(1, Math.min(100, Math.floor(opts.timeoutMs / 8))));
 
   async function one(item: WorkItem): Promise<ResponseRecord | undefined> {
-    // The abort signal is made only when the adapter reads it (creating one costs more than a
-    // zero-latency call).
-    let ctrl: AbortController | undefined;
-    const abort = () => ctrl?.abort();
-    let firstAt: number | undefined;
-    const startedAt = new Date().toISOString();
-    const t0 = nowMs();
-    const firstToken = () => void (firstAt ??= nowMs());
-    const ctx: CallContext = {
-      get signal() {
-        return (ctrl ??= new AbortController()).signal;
-      },
-      firstToken,
-    };
-    const pending: Pending = { abort, deadline: t0 + opts.timeoutMs, expire: abort };
-    const timing = (): Timing => {
-      const latencyMs = round3(nowMs() - t0);
-      return firstAt === undefined ? { startedAt, latencyMs } : { startedAt, latencyMs, ttftMs: round3(firstAt - t0) };
-    };
+    const call = new Call(opts.timeoutMs);
+    const startedAt = isoNow();
     try {
       // One promise per call: settled by the adapter, or rejected by the sweeper at the deadline.
       const reply = await new Promise<Reply>((resolve, reject) => {
-        pending.expire = () => {
-          abort();
-          reject(new Timeout());
-        };
-        inFlight.add(pending);
-        adapter.call(item.request, item.caseId, ctx).then(resolve, reject);
+        call.reject = reject;
+        inFlight.add(call);
+        adapter.call(item.request, item.caseId, call).then(resolve, reject);
       });
-      const t = timing();
-      inFlight.delete(pending);
+      const t = call.timing(startedAt);
+      inFlight.delete(call);
       const rec: ResponseRecord = { caseId: item.caseId, phase: item.phase, status: 'ok', output: reply.output, timing: reply.replayedTiming ?? t };
       if (reply.usage) rec.usage = reply.usage;
       if (reply.logprobs) rec.logprobs = reply.logprobs;
       if (reply.continuationTokens) rec.continuationTokens = reply.continuationTokens;
       if (!reply.logprobs && item.request.continuations && adapter.loglik && !opts.signal?.aborted) {
         try {
-          const ll = await adapter.loglik(item.request.prompt, item.request.continuations, (ctrl ??= new AbortController()).signal);
+          const ll = await adapter.loglik(item.request.prompt, item.request.continuations, call.signal);
           rec.logprobs = ll.logprobs;
           rec.continuationTokens = ll.tokens;
         } catch {
@@ -105,13 +123,13 @@ export async function runEngine(
       }
       return rec;
     } catch (e) {
-      const t = timing();
+      const t = call.timing(startedAt);
       if (opts.signal?.aborted) return undefined; // interrupted: not journaled, asked again on resume
       const kind = e instanceof Timeout ? 'timeout' : 'adapter';
       const message = e instanceof Timeout ? `no reply within ${opts.timeoutMs} ms` : e instanceof Error ? e.message : String(e);
       return { caseId: item.caseId, phase: item.phase, status: 'error', error: { kind, message }, timing: t };
     } finally {
-      inFlight.delete(pending);
+      inFlight.delete(call);
     }
   }
 

@@ -8,7 +8,7 @@ function rankOf(seed: number, digest: string, id: string): string {
 
 /**
  * A stratified sample of `n` cases by scenario × indicator: each stratum gets its proportional share
- * (largest remainder, at least one where n allows), cases within a stratum picked by a seeded hash.
+ * (largest remainder), cases within a stratum picked by a seeded hash.
  * The same seed and suite digest always give the same cases, returned in suite order.
  */
 export function stratifiedSample(cases: Case[], n: number, seed: number, digest: string): Case[] {

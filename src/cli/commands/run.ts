@@ -14,7 +14,7 @@ import { promptRenderer } from '../../suites/prompt.ts';
 import { MODELS_DIR } from '../../suites/paths.ts';
 import { scorers } from '../../metrics/index.ts';
 import { BUNDLE_FILES, ensureDir, isComplete, writeAtomic } from '../../reports/bundle.ts';
-import type { Case, ModelInfo, Phase } from '../../core/types.ts';
+import type { Case, ModelInfo, Phase, ResponseRecord } from '../../core/types.ts';
 
 /** `run` options as the user gave them (strings from argv). */
 export interface RunOptions {
@@ -145,7 +145,8 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     const journalFile = join(dir, BUNDLE_FILES.responses);
     const repaired = await Journal.prepare(journalFile);
     if (repaired.droppedLine) io.err(`note: dropped a torn last line (${repaired.droppedLine}) of ${journalFile}; that case is asked again`);
-    const done = new Set((await readJournal(journalFile)).map(recordKey));
+    const records = await readJournal(journalFile);
+    const done = new Set(records.map(recordKey));
     const render = promptRenderer(suite);
     const item = (c: Case, phase: Phase): WorkItem => {
       const r = scorers.get(c.task).request(c);
@@ -168,9 +169,13 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
         if (r.status === 'error') errors++;
         bar.update(n, errors);
       };
-      result = await runEngine(adapter, mainItems, (r) => journal.append(r), { ...opts, onRecord });
+      const sink = (r: ResponseRecord) => {
+        journal.append(r);
+        records.push(r);
+      };
+      result = await runEngine(adapter, mainItems, sink, { ...opts, onRecord });
       if (result.state === 'completed') {
-        result = await runEngine(adapter, repeatItems, (r) => journal.append(r), {
+        result = await runEngine(adapter, repeatItems, sink, {
           ...opts,
           onRecord: (r, n) => onRecord(r, mainItems.length + n),
         });
@@ -192,7 +197,7 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
       options: { requested: requested as Record<string, unknown>, resolved: resolved as unknown as Record<string, unknown> },
       model: model as unknown as Record<string, unknown>,
     };
-    const { scorecard } = await finalizeBundle({ dir, suite, cases, catalog, profile, model, facts, lang: resolved.lang });
+    const { scorecard } = await finalizeBundle({ dir, suite, cases, catalog, profile, model, facts, lang: resolved.lang, journal: records });
     io.out(summaryTable(scorecard, resolved.lang));
     io.out(`Bundle: ${resolve(dir)}`);
     return scorecard.validity.valid ? EXIT.ok : EXIT.invalid;

@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { Bench } from 'tinybench';
+import { runEngine } from "../dist/runners/engine.js";
+import { openModel, parseModelSpec } from "../dist/runners/models.js";
+import { MODELS_DIR } from "../dist/suites/paths.js";
+import { percentile } from "../dist/metrics/stats.js";
+const PROMPT = '以下是一道单项选择题，请直接给出正确选项。\n问题：根据《存款保险条例》，同一存款人在同一家投保机构所有被保险存款账户的存款本金和利息合并计算的最高偿付限额是多少？\nA. 20万元\nB. 50万元\nC. 100万元\nD. 500万元\n答案：';
+/**
+ * Harness-measured p50 latency of the reference model (engine timestamps around the onnx adapter:
+ * tokenising, generation through @huggingface/transformers, decoding) ÷ p50 of a raw
+ * onnxruntime-node loop doing the same session.run calls (prefill + greedy decode with the KV cache)
+ * on the same token ids. Returns both p50s (ms) and the ratio.
+ */
+export async function ortParity(calls = 300) {
+    const adapter = await openModel(parseModelSpec('ref-strong', MODELS_DIR), { device: 'cpu' });
+    const req = { prompt: PROMPT, temperature: 0, maxTokens: 32, seed: 1 };
+    const items = Array.from({ length: calls }, (_, i) => ({ caseId: `p${i}`, phase: 'main', request: req }));
+    await runEngine(adapter, items.slice(0, 20), () => { }, { concurrency: 1, timeoutMs: 60_000 }); // warm-up
+    const recs = [];
+    await runEngine(adapter, items, (r) => recs.push(r), { concurrency: 1, timeoutMs: 60_000 });
+    const ok = recs.filter((r) => r.status === 'ok');
+    if (ok.length !== calls || ok[0].status !== 'ok')
+        throw new Error('harness calls failed');
+    const harnessP50 = percentile(ok.map((r) => r.timing.latencyMs), 50);
+    const outTokens = ok[0].usage.outputTokens;
+    await adapter.close();
+    // The raw loop: same model file, same input ids, same number of session.run calls.
+    const ort = await import('onnxruntime-node');
+    const { AutoTokenizer } = await import('@huggingface/transformers');
+    const dir = join(MODELS_DIR, 'ref-strong');
+    const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    const text = tok.apply_chat_template([{ role: 'user', content: PROMPT }], { tokenize: false, add_generation_prompt: true });
+    const ids = Array.from(tok.encode(text, { add_special_tokens: false }));
+    const session = await ort.InferenceSession.create(join(dir, 'onnx/model.onnx'));
+    const meta = session.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+    const F = meta.shape[3];
+    const i64 = (xs) => new ort.Tensor('int64', BigInt64Array.from(xs.map(BigInt)), [1, xs.length]);
+    async function rawGenerate() {
+        let past = new ort.Tensor('float32', new Float32Array(0), [1, 1, 0, F]);
+        let input = ids;
+        let total = ids.length;
+        let produced = 0;
+        for (let step = 0; step < req.maxTokens; step++) {
+            const out = await session.run({
+                input_ids: i64(input),
+                attention_mask: i64(new Array(total).fill(1)),
+                'past_key_values.0.key': past,
+                'past_key_values.0.value': past,
+            });
+            const logits = out.logits;
+            const V = logits.dims[2];
+            const data = logits.data;
+            const row = data.subarray((logits.dims[1] - 1) * V);
+            let best = 0;
+            for (let j = 1; j < V; j++)
+                if (row[j] > row[best])
+                    best = j;
+            if (best === 1)
+                break;
+            past = out['present.0.key'];
+            produced++;
+            input = [best];
+            total++;
+        }
+        return produced;
+    }
+    const produced = await rawGenerate();
+    if (produced !== outTokens)
+        throw new Error(`raw loop produced ${produced} tokens, harness ${outTokens}`);
+    const bench = new Bench({ iterations: calls, time: 0, warmupIterations: 20 });
+    bench.add('raw session.run loop', rawGenerate);
+    await bench.run();
+    const r = bench.tasks[0].result;
+    if (r.state !== 'completed')
+        throw new Error(`raw loop ${r.state}`);
+    await session.release();
+    return { harnessP50, rawP50: r.latency.p50, ratio: harnessP50 / r.latency.p50, tokens: outTokens };
+}
