@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { PACKAGE_ROOT } from '../suites/paths.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -12,9 +12,20 @@ export function harnessInfo(): { name: string; version: string } {
   return { name: pkg.name, version: pkg.version };
 }
 
+/** Installed version of a package (found from its entry point: some packages export no package.json). */
 function versionOf(pkg: string): string {
   try {
-    return JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
+    let dir = dirname(require.resolve(pkg));
+    for (;;) {
+      const file = join(dir, 'package.json');
+      if (existsSync(file)) {
+        const json = JSON.parse(readFileSync(file, 'utf8'));
+        if (json.name === pkg) return json.version;
+      }
+      const up = dirname(dir);
+      if (up === dir) return 'unknown';
+      dir = up;
+    }
   } catch {
     return 'not installed';
   }

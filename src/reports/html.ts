@@ -62,7 +62,7 @@ function indicatorRow(i: IndicatorResult, lang: 'zh' | 'en') {
 /** Content-Security-Policy allowing nothing but the page's own inline style (by hash). */
 export function contentSecurityPolicy(style: string): string {
   const hash = createHash('sha256').update(style, 'utf8').digest('base64');
-  return `default-src 'none'; style-src 'sha256-${hash}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+  return `default-src 'none'; style-src 'sha256-${hash}'; img-src data:; base-uri 'none'; form-action 'none'`;
 }
 
 /** Renders scorecard.html: one self-contained file, no external requests, every untrusted string escaped. */
