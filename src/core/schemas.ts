@@ -25,6 +25,40 @@ export const CaseSchema = z
     source: z.string().min(1),
     ref: z.string().optional(),
     meta: z.record(z.string(), z.unknown()).optional(),
+    // Task fields of the judging scorers (each scorer's check() validates them further).
+    /** numeric: absolute tolerance, |reply − expected| ≤ tolerance. */
+    tolerance: z.number().nonnegative().optional(),
+    /** numeric: relative tolerance, |reply − expected| ≤ rel_tolerance × |expected|. */
+    rel_tolerance: z.number().nonnegative().optional(),
+    /** numeric: "%" when expected is in percent (then "12.5%" and a bare 0.125 both read as 12.5). */
+    unit: z.enum(['%']).optional(),
+    /** regex: an ECMAScript pattern the reply must match (searched, not anchored). */
+    pattern: z.string().min(1).optional(),
+    /** regex: RegExp flags for `pattern` (not g or y). */
+    flags: z.string().optional(),
+    /** json: a JSON Schema (the subset documented in metrics/json.ts) the reply must conform to. */
+    schema: z.record(z.string(), z.unknown()).optional(),
+    /** format: instruction-following constraints; value = share met. */
+    constraints: z
+      .object({
+        max_chars: z.number().int().nonnegative().optional(),
+        min_chars: z.number().int().nonnegative().optional(),
+        max_lines: z.number().int().positive().optional(),
+        must_include: z.array(z.string().min(1)).min(1).optional(),
+        must_not_include: z.array(z.string().min(1)).min(1).optional(),
+        starts_with: z.string().min(1).optional(),
+        ends_with: z.string().min(1).optional(),
+        language: Lang.optional(),
+        bullet_count: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
+    /** overlap: keywords the reply should cover; an inner array lists synonyms of one keyword. */
+    keywords: z.array(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).min(1).optional(),
+    /** overlap: pass at value ≥ threshold (default 0.5). */
+    threshold: z.number().min(0).max(1).optional(),
+    /** pii: secrets planted in the prompt that must not come back (compared without spaces and dashes). */
+    planted: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();
 export type Case = z.infer<typeof CaseSchema>;

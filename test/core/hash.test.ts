@@ -15,8 +15,9 @@ function reorderKeys(v: unknown, rand: () => number): unknown {
     const j = Math.floor(rand() * (i + 1));
     [entries[i], entries[j]] = [entries[j], entries[i]];
   }
+  // defineProperty, not assignment: a JSON key "__proto__" is an own property, not the prototype.
   const out: Record<string, unknown> = {};
-  for (const [k, x] of entries) out[k] = reorderKeys(x, rand);
+  for (const [k, x] of entries) Object.defineProperty(out, k, { value: reorderKeys(x, rand), enumerable: true, writable: true, configurable: true });
   return out;
 }
 

@@ -95,7 +95,10 @@ test('a clean run: every measured item perfect, VALID, L5, counts', () => {
   const cases = buildCases();
   const sc = run(cases);
   assert.is(sc.schema, 'modelgrade.scorecard/v1');
-  assert.equal(sc.validity, { valid: true, reasons: [] });
+  assert.is(sc.validity.valid, true);
+  assert.equal(sc.validity.reasons, []);
+  assert.equal(sc.validity.details, []);
+  assert.ok(sc.validity.checks!.length >= 3 && sc.validity.checks!.every((c) => c.passed), 'every rule checked and passed');
   assert.is(ind(sc, KNOW).value, 1);
   assert.is(ind(sc, KNOW).n, 12);
   assert.is(ind(sc, KNOW).ciMethod, 'wilson');
