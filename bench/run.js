@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { engineThroughput } from "./engine.js";
 import { ortParity } from "./ort-parity.js";
+import { reportRender } from "./report.js";
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const figures = [];
 const say = (f) => {
@@ -25,6 +26,14 @@ if (want('ort')) {
     const p = await ortParity(300);
     say({ name: 'ort_parity_ratio', value: Number(p.ratio.toFixed(3)), unit: 'x', target: '<= 1.03', detail: { harness_p50_ms: p.harnessP50, raw_p50_ms: Number(p.rawP50.toFixed(3)), output_tokens: p.tokens, calls: 300 } });
     say({ name: 'ort_parity_overhead_ms', value: Number((p.harnessP50 - p.rawP50).toFixed(3)), unit: 'ms', detail: { note: 'harness p50 minus raw session.run loop p50 for the same call' } });
+}
+if (want('report')) {
+    await reportRender(10_000); // warm-up
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await reportRender(100_000));
+    const secs = runs.map((r) => r.seconds);
+    say({ name: 'report_render_s_100k', value: Number(median(secs).toFixed(3)), unit: 's', target: '<= 3', detail: { cases: 100_000, runs: runs.length } });
+    say({ name: 'report_html_mb_100k', value: Number((runs[0].bytes / 2 ** 20).toFixed(3)), unit: 'MB', target: '<= 5' });
 }
 const results = {
     date: new Date().toISOString(),

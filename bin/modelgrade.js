@@ -3,6 +3,14 @@
 // without a build, the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
 
+// A reader that stops early (`modelgrade list indicators | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
 if (existsSync(compiled)) {

@@ -5,7 +5,8 @@ import { aggregate } from '../metrics/aggregate.ts';
 import { renderHtml } from '../reports/html.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import { renderJunit } from '../reports/junit.ts';
-import { failingCases, type ReportInput, type RunFacts } from '../reports/model.ts';
+import { renderScoresCsv } from '../reports/csv.ts';
+import { reportInput, type ReportInput, type RunFacts } from '../reports/model.ts';
 import { BUNDLE_FILES, buildManifest, writeAtomic } from '../reports/bundle.ts';
 import { digestOf } from '../core/hash.ts';
 import type { Case, LoadedCatalog, ModelInfo, Profile, ResponseRecord, Score, Scorecard, Suite } from '../core/types.ts';
@@ -26,27 +27,52 @@ export interface FinalizeInput {
 }
 
 /** Report formats `report --format` accepts. */
-export const FORMATS = ['html', 'json', 'junit', 'md'] as const;
+export const FORMATS = ['html', 'json', 'junit', 'md', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
 
+/** What scoring a run needs: everything but the bundle folder and the report facts. */
+export interface ComputeInput {
+  suite: Suite;
+  /** The cases this run covers (the sample, or all). */
+  cases: Case[];
+  catalog: LoadedCatalog;
+  profile: Profile;
+  model: ModelInfo;
+  /** The journal's records, in any order, duplicates allowed (the first of each case and phase wins). */
+  journal: ResponseRecord[];
+}
+
+/** A run's results and the exact bytes finalizeBundle writes for them. */
+export interface ComputedResults {
+  responses: ResponseRecord[];
+  scores: Score[];
+  scorecard: Scorecard;
+  /** Contents of responses.jsonl, scores.jsonl and scorecard.json, byte for byte as written. */
+  text: { responses: string; scores: string; scorecard: string };
+}
+
+/** The text of scores.jsonl / responses.jsonl: one JSON record per line. */
+export const jsonlText = (records: readonly unknown[]): string => records.map((r) => JSON.stringify(r) + '\n').join('');
+
+/** The text of scorecard.json. */
+export const scorecardText = (scorecard: Scorecard): string => JSON.stringify(scorecard, null, 2) + '\n';
+
 /**
- * Turns a bundle's journal into its results: responses.jsonl rewritten in case order (first record
- * of each case and phase wins), scores.jsonl, scorecard.json, the reports, and manifest.json last —
- * a bundle with a manifest is complete. Scores are always recomputed from the responses.
+ * Scores and aggregates a journal without touching any file: the journal is put in case order
+ * (first record of each case and phase wins, cases outside the run dropped), scored case by case
+ * and aggregated into the scorecard. finalizeBundle writes exactly what this returns; `verify`
+ * recomputes with it and compares.
  */
-export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Scorecard; scores: Score[]; responses: ResponseRecord[] }> {
-  const journal = f.journal ?? (await readJournal(join(f.dir, BUNDLE_FILES.responses)));
+export function computeResults(f: ComputeInput): ComputedResults {
   const order = new Map(f.cases.map((c, i) => [c.id, i]));
   const seen = new Set<string>();
-  const responses = journal.filter((r) => {
+  const responses = f.journal.filter((r) => {
     const k = recordKey(r);
     if (seen.has(k) || !order.has(r.caseId)) return false;
     seen.add(k);
     return true;
   });
   responses.sort((a, b) => (a.phase === b.phase ? order.get(a.caseId)! - order.get(b.caseId)! : a.phase === 'main' ? -1 : 1));
-  writeAtomic(join(f.dir, BUNDLE_FILES.responses), responses.map((r) => JSON.stringify(r) + '\n').join(''));
-
   const scores = scoreRun(f.cases, responses, f.profile);
   const scorecard = aggregate({
     suite: { ...f.suite, cases: f.cases },
@@ -56,8 +82,20 @@ export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Sco
     scores,
     responses,
   });
-  writeAtomic(join(f.dir, BUNDLE_FILES.scores), scores.map((s) => JSON.stringify(s) + '\n').join(''));
-  const input: ReportInput = { scorecard, facts: f.facts, failing: failingCases(f.cases, scores, responses), lang: f.lang };
+  return { responses, scores, scorecard, text: { responses: jsonlText(responses), scores: jsonlText(scores), scorecard: scorecardText(scorecard) } };
+}
+
+/**
+ * Turns a bundle's journal into its results: responses.jsonl rewritten in case order (first record
+ * of each case and phase wins), scores.jsonl, scorecard.json, the reports, and manifest.json last —
+ * a bundle with a manifest is complete. Scores are always recomputed from the responses.
+ */
+export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Scorecard; scores: Score[]; responses: ResponseRecord[] }> {
+  const journal = f.journal ?? (await readJournal(join(f.dir, BUNDLE_FILES.responses)));
+  const { responses, scores, scorecard, text } = computeResults({ ...f, journal });
+  writeAtomic(join(f.dir, BUNDLE_FILES.responses), text.responses);
+  writeAtomic(join(f.dir, BUNDLE_FILES.scores), text.scores);
+  const input = reportInput({ scorecard, facts: f.facts, cases: f.cases, scores, responses, scenarios: f.suite.scenarios, lang: f.lang });
   writeReports(f.dir, input, FORMATS);
   const manifest = await buildManifest(f.dir, {
     facts: f.facts,
@@ -73,9 +111,10 @@ export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Sco
 /** Writes the chosen report formats of a bundle. */
 export function writeReports(dir: string, input: ReportInput, formats: readonly Format[]): void {
   for (const fmt of formats) {
-    if (fmt === 'json') writeAtomic(join(dir, BUNDLE_FILES.scorecard), JSON.stringify(input.scorecard, null, 2) + '\n');
+    if (fmt === 'json') writeAtomic(join(dir, BUNDLE_FILES.scorecard), scorecardText(input.scorecard));
     if (fmt === 'html') writeAtomic(join(dir, BUNDLE_FILES.html), renderHtml(input));
     if (fmt === 'md') writeAtomic(join(dir, BUNDLE_FILES.summary), renderMarkdown(input));
     if (fmt === 'junit') writeAtomic(join(dir, BUNDLE_FILES.junit), renderJunit(input));
+    if (fmt === 'csv' && input.rows) writeAtomic(join(dir, BUNDLE_FILES.csv), renderScoresCsv(input.rows.cases, input.rows.scores, input.rows.responses));
   }
 }

@@ -128,6 +128,10 @@ export interface IndicatorResult {
   /** Secondary figures, e.g. log-likelihood accuracy. */
   extra?: Record<string, number>;
   note?: string;
+  /** Machine form of `note`, for reports in either language. */
+  noteCode?: 'not-measured' | 'evidence-not-reviewed';
+  /** The floor the item is judged against (mandatory minimum, else the profile's item_pass). */
+  floor?: number;
 }
 
 export interface DimensionResult {
@@ -139,9 +143,34 @@ export interface DimensionResult {
   reason?: string;
 }
 
+/** One broken validity rule in machine form (the `reasons` strings are its English text). */
+export type ValidityDetail =
+  | { code: 'missing-responses'; missing: number; cases: number }
+  | { code: 'error-rate'; rate: number; max: number }
+  | { code: 'min-cases'; item: string; n: number; min: number };
+
+/** One validity rule as checked on this run (passed or not), for CI reports. */
+export interface ValidityCheck {
+  /** `responses-complete`, `max-error-rate`, or `min-cases:<item>`. */
+  id: string;
+  passed: boolean;
+  message: string;
+}
+
 export interface Validity {
   valid: boolean;
   reasons: string[];
+  details?: ValidityDetail[];
+  checks?: ValidityCheck[];
+}
+
+/** A mandatory item that capped the level. */
+export interface CapDetail {
+  item: string;
+  value: number | null;
+  min: number;
+  cap: LevelId;
+  reason: Bilingual;
 }
 
 export interface ScenarioResult {
@@ -163,6 +192,7 @@ export interface Scorecard {
   overall: number | null;
   grade: LevelId | null;
   caps: string[];
+  capDetails?: CapDetail[];
   validity: Validity;
   dimensions: DimensionResult[];
   indicators: IndicatorResult[];

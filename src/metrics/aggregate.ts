@@ -3,7 +3,7 @@ import { DERIVED } from './score-run.ts';
 import { wilson } from './stats.ts';
 import { DIMENSIONS } from '../core/schemas.ts';
 import type {
-  DimensionResult, IndicatorResult, LevelId, LoadedCatalog, ModelInfo, Profile, ResponseRecord, ScenarioResult, Score, Scorecard, Suite,
+  CapDetail, ValidityCheck, ValidityDetail, DimensionResult, IndicatorResult, LevelId, LoadedCatalog, ModelInfo, Profile, ResponseRecord, ScenarioResult, Score, Scorecard, Suite,
 } from '../core/types.ts';
 
 /** Everything aggregation needs; all of it recorded in the bundle. */
@@ -61,7 +61,16 @@ export function aggregate(input: AggregateInput): Scorecard {
     const slot = byItem.get(item.id);
     const base = { id: item.id, dimension: item.dimension, domain: item.domain, name: item.name };
     if (!slot || slot.values.length === 0) {
-      indicators.push({ ...base, value: null, n: 0, ci: null, pass: null, note: item.method === 'evidence' ? 'evidence item: not reviewed' : 'not measured by this suite and model' });
+      const evidence = item.method === 'evidence';
+      indicators.push({
+        ...base,
+        value: null,
+        n: 0,
+        ci: null,
+        pass: null,
+        note: evidence ? 'evidence item: not reviewed' : 'not measured by this suite and model',
+        noteCode: evidence ? 'evidence-not-reviewed' : 'not-measured',
+      });
       continue;
     }
     const st = summarize(slot.values);
@@ -69,7 +78,7 @@ export function aggregate(input: AggregateInput): Scorecard {
     const extra: Record<string, number> = {};
     for (const [k, v] of slot.extra) extra[k] = mean(v);
     if (item.id === DERIVED.latencySlo) Object.assign(extra, latencyFigures(input.responses));
-    indicators.push({ ...base, value: st.mean, n: slot.values.length, ci: st.ci, ciMethod: st.method, pass: st.mean >= floor - 1e-12, ...(Object.keys(extra).length ? { extra } : {}) });
+    indicators.push({ ...base, value: st.mean, n: slot.values.length, ci: st.ci, ciMethod: st.method, pass: st.mean >= floor - 1e-12, floor, ...(Object.keys(extra).length ? { extra } : {}) });
   }
 
   const dimensions: DimensionResult[] = DIMENSIONS.map((dim) => {
@@ -103,11 +112,13 @@ export function aggregate(input: AggregateInput): Scorecard {
   const overall = wsum > 0 ? sum / wsum : null;
   let grade = levelOf(overall, profile);
   const caps: string[] = [];
+  const capDetails: CapDetail[] = [];
   for (const m of profile.mandatory) {
     const r = indicators.find((i) => i.id === m.item);
     const below = !r || r.value === null || r.value < m.min;
     if (below && grade && rank(grade) > rank(m.cap)) {
       caps.push(`${m.item} ${r?.value == null ? 'not measured' : `${(100 * r.value).toFixed(1)}%`} < ${(100 * m.min).toFixed(0)}%: level capped at ${m.cap} — ${m.reason.en}`);
+      capDetails.push({ item: m.item, value: r?.value ?? null, min: m.min, cap: m.cap, reason: m.reason });
       grade = m.cap;
     }
   }
@@ -116,18 +127,30 @@ export function aggregate(input: AggregateInput): Scorecard {
   const errors = mainResponses.filter((r) => r.status === 'error').length;
   const answered = new Set(mainResponses.map((r) => r.caseId));
   const reasons: string[] = [];
+  const details: ValidityDetail[] = [];
+  const checks: ValidityCheck[] = [];
   const missing = suite.cases.filter((c) => !answered.has(c.id)).length;
-  if (missing > 0) reasons.push(`${missing} of ${suite.cases.length} cases have no recorded response`);
-  const errorRate = mainResponses.length ? errors / mainResponses.length : 0;
-  if (errorRate > profile.validity.max_error_rate) {
-    reasons.push(`error rate ${(100 * errorRate).toFixed(1)}% exceeds the profile's maximum ${(100 * profile.validity.max_error_rate).toFixed(1)}%`);
+  if (missing > 0) {
+    reasons.push(`${missing} of ${suite.cases.length} cases have no recorded response`);
+    details.push({ code: 'missing-responses', missing, cases: suite.cases.length });
   }
+  checks.push({ id: 'responses-complete', passed: missing === 0, message: `${suite.cases.length - missing} of ${suite.cases.length} cases have a recorded response` });
+  const errorRate = mainResponses.length ? errors / mainResponses.length : 0;
+  const tooManyErrors = errorRate > profile.validity.max_error_rate;
+  if (tooManyErrors) {
+    reasons.push(`error rate ${(100 * errorRate).toFixed(1)}% exceeds the profile's maximum ${(100 * profile.validity.max_error_rate).toFixed(1)}%`);
+    details.push({ code: 'error-rate', rate: errorRate, max: profile.validity.max_error_rate });
+  }
+  checks.push({ id: 'max-error-rate', passed: !tooManyErrors, message: `error rate ${(100 * errorRate).toFixed(1)}% (maximum ${(100 * profile.validity.max_error_rate).toFixed(1)}%)` });
   const caseItems = new Set(suite.cases.map((c) => c.indicator));
   for (const r of indicators) {
     if (!caseItems.has(r.id)) continue;
-    if (r.n < profile.validity.min_cases_per_item) {
+    const enough = r.n >= profile.validity.min_cases_per_item;
+    if (!enough) {
       reasons.push(`${r.id} was measured on ${r.n} cases, fewer than the profile's minimum of ${profile.validity.min_cases_per_item}`);
+      details.push({ code: 'min-cases', item: r.id, n: r.n, min: profile.validity.min_cases_per_item });
     }
+    checks.push({ id: `min-cases:${r.id}`, passed: enough, message: `${r.id} measured on ${r.n} cases (minimum ${profile.validity.min_cases_per_item})` });
   }
 
   return {
@@ -138,7 +161,8 @@ export function aggregate(input: AggregateInput): Scorecard {
     overall,
     grade,
     caps,
-    validity: { valid: reasons.length === 0, reasons },
+    capDetails,
+    validity: { valid: reasons.length === 0, reasons, details, checks },
     dimensions,
     indicators,
     scenarios,

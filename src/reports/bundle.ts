@@ -14,6 +14,7 @@ export const BUNDLE_FILES = {
   html: 'scorecard.html',
   junit: 'junit.xml',
   summary: 'summary.md',
+  csv: 'scores.csv',
 } as const;
 
 /** Writes a file atomically (temporary file, then rename), so no reader sees half of it. */

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { MESSAGES, fill } from './messages.ts';
 import type { ReportInput } from './model.ts';
-import type { DimensionResult, IndicatorResult } from '../core/types.ts';
+import type { Messages as Catalogue } from './messages.ts';
+import type { DimensionResult, IndicatorResult, Scorecard, ValidityDetail } from '../core/types.ts';
+import type { HeatMap } from './model.ts';
 
 /** Handlebars for reports: escaping on, templates only from files the project ships, no prototype access. */
 const hb = Handlebars.create();
@@ -36,7 +38,57 @@ function radar(dims: DimensionResult[], lang: 'zh' | 'en') {
   };
 }
 
-function indicatorRow(i: IndicatorResult, lang: 'zh' | 'en') {
+/** Validity reasons in the report's language (English strings are kept in scorecard.json). */
+function validityText(sc: Scorecard, m: Catalogue): string[] {
+  const d = sc.validity.details;
+  if (!d) return sc.validity.reasons;
+  return d.map((x: ValidityDetail) =>
+    x.code === 'missing-responses'
+      ? fill(m.missingResponses, { missing: x.missing, cases: x.cases })
+      : x.code === 'error-rate'
+        ? fill(m.errorRate, { rate: pct1(x.rate), max: pct1(x.max) })
+        : fill(m.minCases, { item: x.item, n: x.n, min: x.min }),
+  );
+}
+
+function capText(sc: Scorecard, m: Catalogue, lang: 'zh' | 'en'): string[] {
+  if (!sc.capDetails) return sc.caps;
+  return sc.capDetails.map((c) => fill(m.capLine, { item: c.item, value: c.value === null ? m.notMeasured : pct1(c.value), min: pct1(c.min), cap: c.cap, reason: c.reason[lang] }));
+}
+
+/** Red (0) → amber (0.5) → green (1), as an rgb() string made of numbers only. */
+function heatColour(v: number): string {
+  const mix = (a: number[], b: number[], t: number) => a.map((x, i) => Math.round(x + (b[i] - x) * t));
+  const [r, g, b] = v < 0.5 ? mix([220, 76, 70], [240, 180, 60], v / 0.5) : mix([240, 180, 60], [40, 150, 90], (v - 0.5) / 0.5);
+  return `rgb(${r},${g},${b})`;
+}
+
+function heatView(h: HeatMap | undefined, sc: Scorecard, lang: 'zh' | 'en') {
+  if (!h || h.indicators.length === 0) return null;
+  const names = new Map(sc.indicators.map((i) => [i.id, i.name[lang]]));
+  return {
+    columns: h.indicators.map((id) => ({ id, name: names.get(id) ?? id })),
+    rows: h.scenarios.map((s, r) => ({
+      name: s.name[lang],
+      cells: h.cells[r].map((c) => (c ? { measured: true, text: pct1(c.value), n: c.n, fill: heatColour(c.value) } : { measured: false, text: '—', n: 0, fill: '#eef1f6' })),
+    })),
+  };
+}
+
+/** Cumulative latency curve as SVG geometry (numbers only). */
+function latencyView(lat: number[] | undefined) {
+  if (!lat || lat.length < 2) return null;
+  const W = 600, H = 220, L = 48, B = 28;
+  const max = lat[lat.length - 1] || 1;
+  const x = (v: number) => L + ((W - L - 10) * v) / max;
+  const y = (f: number) => H - B - (H - B - 10) * f;
+  const points = lat.map((v, i) => `${x(v).toFixed(1)},${y((i + 1) / lat.length).toFixed(1)}`).join(' ');
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ x: x(f * max).toFixed(1), label: (f * max).toFixed(f * max < 10 ? 1 : 0), y: (H - B + 16).toFixed(0) }));
+  const yt = [0, 0.5, 0.9, 1].map((f) => ({ y: y(f).toFixed(1), label: `${Math.round(f * 100)}%` }));
+  return { W, H, L, base: (H - B).toFixed(0), points, ticks, yt, right: W - 10 };
+}
+
+function indicatorRow(i: IndicatorResult, lang: 'zh' | 'en', m: Catalogue) {
   const measured = i.value !== null;
   const extra = i.extra
     ? Object.entries(i.extra)
@@ -54,7 +106,8 @@ function indicatorRow(i: IndicatorResult, lang: 'zh' | 'en') {
     mark: measured ? clamp(100 * i.value! - 0.8).toFixed(1) : '0',
     n: i.n,
     pass: i.pass,
-    note: i.note ?? '',
+    floor: i.floor === undefined ? '—' : pct1(i.floor),
+    note: i.noteCode ? m.noteCode[i.noteCode] : (i.note ?? ''),
     extra,
   };
 }
@@ -71,7 +124,7 @@ export function renderHtml(input: ReportInput): string {
   const m = MESSAGES[lang];
   const groups = sc.dimensions.map((d) => ({
     name: d.name[lang],
-    items: sc.indicators.filter((i) => i.dimension === d.id).map((i) => indicatorRow(i, lang)),
+    items: sc.indicators.filter((i) => i.dimension === d.id).map((i) => indicatorRow(i, lang, m)),
   }));
   const view = {
     lang,
@@ -85,8 +138,11 @@ export function renderHtml(input: ReportInput): string {
     date: facts.finishedAt,
     counts: fill(m.counts, sc.counts),
     valid: sc.validity.valid,
-    reasons: sc.validity.reasons,
-    caps: sc.caps,
+    reasons: validityText(sc, m),
+    caps: capText(sc, m, lang),
+    heat: heatView(input.heat, sc, lang),
+    latency: latencyView(input.latency),
+    evidence: sc.indicators.filter((i) => i.noteCode === 'evidence-not-reviewed').map((i) => ({ id: i.id, name: i.name[lang], status: m.evidenceStatus })),
     radar: radar(sc.dimensions, lang),
     dimensions: sc.dimensions.map((d) => ({
       name: d.name[lang],
@@ -94,7 +150,7 @@ export function renderHtml(input: ReportInput): string {
       value: d.value === null ? '' : d.value.toFixed(1),
       pct: d.value === null ? '0' : clamp(d.value).toFixed(1),
       grade: d.grade ?? '—',
-      reason: d.reason ?? '',
+      reason: d.value === null ? m.dimensionNotMeasured : '',
     })),
     indicatorGroups: groups,
     scenarios: sc.scenarios.map((s) => ({ id: s.id, name: s.name[lang], measured: s.value !== null, value: pct1(s.value), threshold: pct1(s.threshold), n: s.n, pass: s.pass })),

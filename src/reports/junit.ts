@@ -7,25 +7,27 @@ export function xml(s: string): string {
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-/** junit.xml: a testcase per measured indicator and one for validity; failures carry the reason. */
+/** junit.xml: a testcase per measured indicator item and per validity rule; failures carry the reason. */
 export function renderJunit(input: ReportInput): string {
   const sc = input.scorecard;
   const cases: string[] = [];
   let failures = 0;
-  cases.push(
-    sc.validity.valid
-      ? `    <testcase classname="validity" name="run is VALID"/>`
-      : (failures++, `    <testcase classname="validity" name="run is VALID"><failure message="${xml(sc.validity.reasons.join('; '))}"/></testcase>`),
-  );
+  const testcase = (classname: string, name: string, failure?: string) => {
+    if (failure === undefined) cases.push(`    <testcase classname="${xml(classname)}" name="${xml(name)}"/>`);
+    else {
+      failures++;
+      cases.push(`    <testcase classname="${xml(classname)}" name="${xml(name)}"><failure message="${xml(failure)}"/></testcase>`);
+    }
+  };
+  const checks = sc.validity.checks ?? [{ id: 'valid', passed: sc.validity.valid, message: sc.validity.reasons.join('; ') || 'valid' }];
+  for (const c of checks) testcase('validity', `${c.id}: ${c.message}`, c.passed ? undefined : c.message);
   for (const i of sc.indicators) {
     if (i.value === null) continue;
     const name = `${i.id} = ${(100 * i.value).toFixed(1)}% (n=${i.n})`;
-    if (i.pass) cases.push(`    <testcase classname="${xml(i.dimension)}" name="${xml(name)}"/>`);
-    else {
-      failures++;
-      cases.push(`    <testcase classname="${xml(i.dimension)}" name="${xml(name)}"><failure message="${xml(`${i.id} below its floor`)}"/></testcase>`);
-    }
+    const floor = i.floor === undefined ? '' : ` (floor ${(100 * i.floor).toFixed(1)}%)`;
+    testcase(i.dimension, name, i.pass ? undefined : `${i.id} ${(100 * i.value).toFixed(1)}% is below its floor${floor}`);
   }
+  for (const c of sc.caps) testcase('grade', `level cap: ${c}`, c);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="modelgrade" tests="${cases.length}" failures="${failures}">`,

@@ -44,6 +44,20 @@ export const MESSAGES = {
     counts: '用例 {cases} · 响应 {responses} · 出错 {errors}',
     noneFailing: '没有未通过的用例。',
     note: '说明',
+    noteCode: { 'not-measured': '本套件与模型未测量', 'evidence-not-reviewed': '证明材料项：尚未评审' },
+    dimensionNotMeasured: '本套件与模型未测量该维度的任何指标',
+    missingResponses: '{missing}/{cases} 个用例没有记录到响应',
+    errorRate: '出错率 {rate} 超过分级方案上限 {max}',
+    minCases: '指标 {item} 仅有 {n} 个用例，少于分级方案要求的 {min} 个',
+    capLine: '{item} {value} 低于 {min}：等级上限为 {cap}。{reason}',
+    floor: '达标线',
+    heatmap: '场景 × 指标 热力图',
+    latency: '端到端时延分布（累积）',
+    latencyAxis: '时延（毫秒）',
+    evidence: '证明材料项',
+    evidenceStatus: '尚未评审',
+    signature: '签名',
+    signatureNote: '写入时未签名；用 modelgrade sign 签名，用 modelgrade verify 校验',
   },
   en: {
     title: 'Industry model scorecard',
@@ -89,11 +103,25 @@ export const MESSAGES = {
     counts: '{cases} cases · {responses} responses · {errors} errors',
     noneFailing: 'No failing cases.',
     note: 'Note',
+    noteCode: { 'not-measured': 'not measured by this suite and model', 'evidence-not-reviewed': 'evidence item: not reviewed' },
+    dimensionNotMeasured: 'no item of this dimension was measured by this suite and model',
+    missingResponses: '{missing} of {cases} cases have no recorded response',
+    errorRate: "error rate {rate} exceeds the profile's maximum {max}",
+    minCases: "{item} was measured on {n} cases, fewer than the profile's minimum of {min}",
+    capLine: '{item} {value} < {min}: level capped at {cap}. {reason}',
+    floor: 'Floor',
+    heatmap: 'Scenario × indicator heat map',
+    latency: 'End-to-end latency distribution (cumulative)',
+    latencyAxis: 'latency (ms)',
+    evidence: 'Evidence items',
+    evidenceStatus: 'not reviewed',
+    signature: 'Signature',
+    signatureNote: 'unsigned when written; sign with modelgrade sign, check with modelgrade verify',
   },
 } as const;
 
 export type ReportLang = keyof typeof MESSAGES;
-export type Messages = (typeof MESSAGES)[ReportLang];
+export type Messages = (typeof MESSAGES)['zh'] | (typeof MESSAGES)['en'];
 
 /** Fills `{name}` placeholders. */
 export function fill(template: string, values: Record<string, string | number>): string {

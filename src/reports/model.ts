@@ -64,4 +64,74 @@ export interface ReportInput {
   facts: RunFacts;
   failing: ReturnType<typeof failingCases>;
   lang: 'zh' | 'en';
+  heat?: HeatMap;
+  /** Sorted latencies (ms) for the distribution chart. */
+  latency?: number[];
+  /** The run's rows, for scores.csv. */
+  rows?: { cases: Case[]; scores: Score[]; responses: ResponseRecord[] };
+}
+
+/** Mean score per scenario × indicator (the cases' own indicators), for the heat map. */
+export interface HeatMap {
+  scenarios: { id: string; name: { zh: string; en: string } }[];
+  indicators: string[];
+  /** cells[scenario][indicator] = { value 0..1, n } or null when no case. */
+  cells: ({ value: number; n: number } | null)[][];
+}
+
+/** Builds the heat map from cases and their task scores. */
+export function heatMap(scenarios: HeatMap['scenarios'], cases: Case[], scores: Score[]): HeatMap {
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const sums = new Map<string, { sum: number; n: number }>();
+  const indicators = new Set<string>();
+  for (const s of scores) {
+    const c = byId.get(s.caseId);
+    if (!c || s.indicator !== c.indicator) continue;
+    indicators.add(c.indicator);
+    const k = `${c.scenario}\u0000${c.indicator}`;
+    const cell = sums.get(k) ?? { sum: 0, n: 0 };
+    cell.sum += s.value;
+    cell.n++;
+    sums.set(k, cell);
+  }
+  const inds = [...indicators].sort();
+  return {
+    scenarios,
+    indicators: inds,
+    cells: scenarios.map((sc) =>
+      inds.map((i) => {
+        const c = sums.get(`${sc.id}\u0000${i}`);
+        return c ? { value: c.sum / c.n, n: c.n } : null;
+      }),
+    ),
+  };
+}
+
+/** Sorted end-to-end latencies (ms) of successful main calls, thinned to at most `max` points. */
+export function latencyPoints(responses: ResponseRecord[], max = 200): number[] {
+  const lat = responses.filter((r) => r.phase === 'main' && r.status === 'ok').map((r) => r.timing.latencyMs).sort((a, b) => a - b);
+  if (lat.length <= max) return lat;
+  return Array.from({ length: max }, (_, i) => lat[Math.round((i * (lat.length - 1)) / (max - 1))]);
+}
+
+/** Everything a report is rendered from, built once from the bundle's data. */
+export function reportInput(args: {
+  scorecard: Scorecard;
+  facts: RunFacts;
+  cases: Case[];
+  scores: Score[];
+  responses: ResponseRecord[];
+  scenarios: HeatMap['scenarios'];
+  lang: 'zh' | 'en';
+  evidence?: { id: string; name: { zh: string; en: string } }[];
+}): ReportInput {
+  return {
+    scorecard: args.scorecard,
+    facts: args.facts,
+    failing: failingCases(args.cases, args.scores, args.responses),
+    lang: args.lang,
+    heat: heatMap(args.scenarios, args.cases, args.scores),
+    latency: latencyPoints(args.responses),
+    rows: { cases: args.cases, scores: args.scores, responses: args.responses },
+  };
 }

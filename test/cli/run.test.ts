@@ -36,7 +36,9 @@ test('scorecard.json holds the contract fields', () => {
   assert.match(sc.suite.digest, /^[0-9a-f]{64}$/);
   assert.is(sc.model.id, 'ref-strong');
   assert.ok(sc.grade === null || /^L[1-5]$/.test(sc.grade));
-  assert.equal(sc.validity, { valid: true, reasons: [] });
+  assert.is(sc.validity.valid, true);
+  assert.equal(sc.validity.reasons, []);
+  assert.ok(sc.validity.checks.length >= 3 && sc.validity.checks.every((c: { passed: boolean }) => c.passed));
   assert.equal(sc.dimensions.map((d: { id: string }) => d.id), ['development', 'capability', 'operations', 'application', 'trustworthiness']);
   for (const d of sc.dimensions) assert.ok(d.value === null ? typeof d.reason === 'string' : d.value >= 0 && d.value <= 100);
   const measured = sc.indicators.filter((i: { value: number | null }) => i.value !== null);
@@ -53,7 +55,7 @@ test('manifest lists every other file with its sha256 (in-toto Statement v1)', (
   const m = json(join(bundle, 'manifest.json'));
   assert.is(m._type, 'https://in-toto.io/Statement/v1');
   const names = m.subject.map((s: { name: string }) => s.name).sort();
-  assert.equal(names, ['junit.xml', 'responses.jsonl', 'run.json', 'scorecard.html', 'scorecard.json', 'scores.jsonl', 'summary.md']);
+  assert.equal(names, ['junit.xml', 'responses.jsonl', 'run.json', 'scorecard.html', 'scorecard.json', 'scores.csv', 'scores.jsonl', 'summary.md']);
   for (const s of m.subject) assert.is(s.digest.sha256, sha(join(bundle, s.name)), s.name);
   const p = m.predicate;
   assert.is(p.suite.id, 'finance');

@@ -7,7 +7,7 @@ import { didYouMean } from '../../core/registry.ts';
 import { readJournal } from '../../runners/journal.ts';
 import { readJsonl } from '../../core/jsonl.ts';
 import { loadAll } from '../context.ts';
-import { failingCases } from '../../reports/model.ts';
+import { reportInput } from '../../reports/model.ts';
 import { BUNDLE_FILES } from '../../reports/bundle.ts';
 import type { Score, Scorecard } from '../../core/types.ts';
 
@@ -32,7 +32,7 @@ export async function reportCommand(dir: string, o: { format?: string; lang?: st
   const { suite } = await loadAll(b.resolved.suite, b.resolved.profile ?? undefined);
   const ids = new Set(responses.map((r) => r.caseId));
   const cases = suite.cases.filter((c) => ids.has(c.id));
-  writeReports(dir, { scorecard, facts: b.facts, failing: failingCases(cases, scores, responses), lang }, formats as Format[]);
+  writeReports(dir, reportInput({ scorecard, facts: b.facts, cases, scores, responses, scenarios: suite.scenarios, lang }), formats as Format[]);
   io.out(`wrote ${formats.join(', ')} in ${dir}`);
   return EXIT.ok;
 }
