@@ -97,13 +97,18 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   const factKeys = memory.map((f) => new Set(tokenize(keyText(f)).map(surface).filter((k) => !stop.has(k))));
   const df = new Map<string, number>();
   for (const ks of factKeys) for (const k of ks) df.set(k, (df.get(k) ?? 0) + 1);
-  const K = new Float32Array(V * F);
+  // Only tokens that key some fact get a row; every other token maps to row 0 (all zeros).
+  const keyRowOf: number[] = vocab.map((tok) => (df.has(surface(tok)) ? 1 : 0));
+  let rowsUsed = 0;
+  for (let v = 0; v < V; v++) if (keyRowOf[v]) keyRowOf[v] = ++rowsUsed;
+  const K = new Float32Array((rowsUsed + 1) * F);
   vocab.forEach((tok, v) => {
     const s = surface(tok);
+    if (!keyRowOf[v]) return;
     memory.forEach((_, f) => {
       if (!factKeys[f].has(s)) return;
       const idf = Math.log((1 + memory.length) / (1 + df.get(s)!));
-      K[v * F + f] = idf / Math.sqrt(factKeys[f].size);
+      K[keyRowOf[v] * F + f] = idf / Math.sqrt(factKeys[f].size);
     });
   });
   const bias = new Float32Array(F);
@@ -144,7 +149,8 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
 
   // Graph.
   const g = new GraphBuilder();
-  g.float('keys', [V, F], K);
+  g.float('keys', [rowsUsed + 1, F], K);
+  g.int64('key_row', [V], keyRowOf);
   g.float('fact_bias', [F], bias);
   // Slots are stored as indices; the one-hot matrices are built by OneHot nodes on initializers,
   // which onnxruntime folds into constants when the session is created.
@@ -174,7 +180,8 @@ function build(facts: Fact[], variant: (typeof VARIANTS)[number], allFacts: Fact
   const negLen = g.one('Neg', [seqLen]);
   const maskCur = g.one('Slice', ['attention_mask', negLen, 'big', 'ax1']); // [B,S]
   const maskF = g.one('Unsqueeze', [g.one('Cast', [maskCur], { to: 1 }), 'ax2']); // [B,S,1]
-  const kg = g.one('Mul', [g.one('Gather', ['keys', 'input_ids'], { axis: 0 }), maskF]); // [B,S,F]
+  const keyRows = g.one('Gather', ['key_row', 'input_ids'], { axis: 0 }); // [B,S]
+  const kg = g.one('Mul', [g.one('Gather', ['keys', keyRows], { axis: 0 }), maskF]); // [B,S,F]
   g.one('Concat', ['past_key_values.0.key', g.one('Unsqueeze', [kg, 'ax1'])], { axis: 2 }, 'present.0.key');
   g.one('Identity', ['present.0.key'], {}, 'present.0.value');
   const pastSum = g.one('Squeeze', [g.one('ReduceSum', ['past_key_values.0.key', 'ax2'], { keepdims: 1 }), 'ax1']); // [B,1,F]

@@ -57,9 +57,17 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('report <bundle-dir>')
     .description('regenerate reports from a bundle')
-    .option('--format <list>', 'comma-separated: html,json,junit,md', 'html,json,junit,md')
+    .option('--format <list>', 'comma-separated: html,json,junit,md,csv', 'html,json,junit,md,csv')
     .addOption(new Option('--lang <lang>', 'report language').choices(['zh', 'en']))
     .action((dir: string, o) => set(import('./commands/report.ts').then((m) => m.reportCommand(dir, o, io))));
+
+  program
+    .command('compare <bundles...>')
+    .description('compare runs side by side (the first is the baseline), with paired significance')
+    .option('--out <file.html>', 'where to write the comparison')
+    .option('--force', 'compare runs of different suite digests anyway')
+    .addOption(new Option('--lang <lang>', 'report language').choices(['zh', 'en']))
+    .action((dirs: string[], o) => set(import('./commands/compare.ts').then((m) => m.compareCommand(dirs, o, io))));
 
   program
     .command('validate <suite>')
@@ -67,9 +75,36 @@ export async function main(argv: string[]): Promise<number> {
     .action((s: string) => set(import('./commands/validate.ts').then((m) => m.validateCommand(s, io))));
 
   program
+    .command('import <format> <source>')
+    .description('import a public benchmark format (teleqna, csv-mcq, lm-eval, jsonl) into a new suite folder')
+    .requiredOption('--out <suite-dir>', 'the new suite folder (an existing one is never overwritten)')
+    .option('--id <suite-id>', 'suite id (default: the folder name)')
+    .addOption(new Option('--lang <lang>', 'language of the cases (default: en; csv-mcq: zh)').choices(['zh', 'en']))
+    .option('--map <field=path,...>', 'jsonl: where case fields come from, e.g. input=question,choices=options,answer=label,id=qid,scenario=topic')
+    .action((f: string, src: string, o) => set(import('./commands/import.ts').then((m) => m.importCommand(f, src, o, io))));
+
+  program
     .command('list <what>')
     .description('list suites | indicators | profiles | models')
     .action((w: string) => set(import('./commands/list.ts').then((m) => m.listCommand(w, io))));
+
+  program
+    .command('keygen')
+    .description('make an Ed25519 key pair: <dir>/private.pem (mode 0600) and <dir>/public.pem')
+    .requiredOption('--out <dir>', 'folder for the key files (existing key files are never overwritten)')
+    .action((o) => set(import('./commands/keygen.ts').then((m) => m.keygenCommand(o, io))));
+
+  program
+    .command('sign <bundle-dir>')
+    .description('check every file against manifest.json, then sign it (DSSE, Ed25519) into manifest.dsse.json')
+    .requiredOption('--key <file>', 'Ed25519 private key (PKCS#8 PEM, from keygen)')
+    .action((dir: string, o) => set(import('./commands/sign.ts').then((m) => m.signCommand(dir, o, io))));
+
+  program
+    .command('verify <bundle-dir>')
+    .description('check digests, the signature and the scores recomputed from the responses; exit 1 listing every problem')
+    .option('--pubkey <file>', 'trusted Ed25519 public key (SPKI PEM); without it the signer is not checked')
+    .action((dir: string, o) => set(import('./commands/verify.ts').then((m) => m.verifyCommand(dir, o, io))));
 
   try {
     await program.parseAsync(argv);
