@@ -1,6 +1,8 @@
 import { mean, summarize } from './stats.ts';
 import { DERIVED } from './score-run.ts';
-import { wilson } from './stats.ts';
+import { auditChecks } from './audit.ts';
+import { wilson, rng, quantileSorted } from './stats.ts';
+import { GROUP_ITEMS, clusterOf, clusteredSummary, expectedCalibrationError, isGroupRow, optionOrderConsistency, summarizeGroupRows } from './groups.ts';
 import { DIMENSIONS } from '../core/schemas.ts';
 import type {
   CapDetail, ValidityCheck, ValidityDetail, DimensionResult, IndicatorResult, LevelId, LoadedCatalog, ModelInfo, Profile, ResponseRecord, ScenarioResult, Score, Scorecard, Suite,
@@ -35,10 +37,20 @@ const DERIVED_IDS: ReadonlySet<string> = new Set(Object.values(DERIVED));
  */
 export function aggregate(input: AggregateInput): Scorecard {
   const { suite, catalog, profile } = input;
-  const byItem = new Map<string, { values: number[]; extra: Map<string, number[]> }>();
+  const byItem = new Map<string, { values: number[]; extra: Map<string, number[]>; ids?: string[]; rows?: Score[] }>();
+  // Items with group-level rows (counterfactual groups, perturbed variants) are judged on those rows only.
+  const groupItems = new Set(input.scores.filter(isGroupRow).map((s) => s.indicator));
+  const calibration: { confidence: number[]; correct: number[] } = { confidence: [], correct: [] };
   for (const s of input.scores) {
-    const slot = byItem.get(s.indicator) ?? { values: [] as number[], extra: new Map<string, number[]>() };
+    if (groupItems.has(s.indicator) && !isGroupRow(s)) continue;
+    if (typeof s.extra?.confidence === 'number' && typeof s.extra.loglik === 'number') {
+      calibration.confidence.push(s.extra.confidence);
+      calibration.correct.push(s.extra.loglik);
+    }
+    const slot = byItem.get(s.indicator) ?? { values: [] as number[], extra: new Map<string, number[]>(), ids: [] as string[], rows: [] as Score[] };
     slot.values.push(s.value);
+    slot.ids?.push(s.caseId);
+    slot.rows?.push(s);
     if (s.extra) for (const k of LOGLIK_KEYS) {
       const v = s.extra[k];
       if (typeof v !== 'number') continue;
@@ -56,10 +68,18 @@ export function aggregate(input: AggregateInput): Scorecard {
   }
 
   const mandatory = new Map(profile.mandatory.map((m) => [m.item, m]));
+  const caseOf = new Map(suite.cases.map((c) => [c.id, c]));
   const indicators: IndicatorResult[] = [];
   for (const item of catalog.items.values()) {
     const slot = byItem.get(item.id);
     const base = { id: item.id, dimension: item.dimension, domain: item.domain, name: item.name };
+    if (item.id === GROUP_ITEMS.calibration && calibration.confidence.length && !slot) {
+      // 1 − expected calibration error (10 equal-width bins) of the log-likelihood choices' confidence.
+      const value = 1 - expectedCalibrationError(calibration.confidence, calibration.correct, 10);
+      const floor = mandatory.get(item.id)?.min ?? profile.item_pass;
+      indicators.push({ ...base, value, n: calibration.confidence.length, ci: calibrationInterval(calibration.confidence, calibration.correct, value), pass: value >= floor - 1e-12, floor });
+      continue;
+    }
     if (!slot || slot.values.length === 0) {
       const evidence = item.method === 'evidence';
       indicators.push({
@@ -73,11 +93,17 @@ export function aggregate(input: AggregateInput): Scorecard {
       });
       continue;
     }
-    const st = summarize(slot.values);
+    let st: { mean: number; ci: [number, number]; method: 'wilson' | 't' | 'cluster' } = summarize(slot.values);
+    if (groupItems.has(item.id) && slot.rows) st = summarizeGroupRows(slot.rows);
+    else if (slot.ids) st = clusteredSummary(slot.values, slot.ids.map((id) => clusterOf(caseOf.get(id))), slot.ids) ?? st;
     const floor = mandatory.get(item.id)?.min ?? profile.item_pass;
     const extra: Record<string, number> = {};
     for (const [k, v] of slot.extra) extra[k] = mean(v);
     if (item.id === DERIVED.latencySlo) Object.assign(extra, latencyFigures(input.responses));
+    if (item.id === GROUP_ITEMS.perturbation) {
+      const oo = optionOrderConsistency(suite.cases, input.scores);
+      if (oo.value !== null) Object.assign(extra, { option_order: oo.value, option_order_n: oo.n });
+    }
     indicators.push({ ...base, value: st.mean, n: slot.values.length, ci: st.ci, ciMethod: st.method, pass: st.mean >= floor - 1e-12, floor, ...(Object.keys(extra).length ? { extra } : {}) });
   }
 
@@ -142,6 +168,12 @@ export function aggregate(input: AggregateInput): Scorecard {
     details.push({ code: 'error-rate', rate: errorRate, max: profile.validity.max_error_rate });
   }
   checks.push({ id: 'max-error-rate', passed: !tooManyErrors, message: `error rate ${(100 * errorRate).toFixed(1)}% (maximum ${(100 * profile.validity.max_error_rate).toFixed(1)}%)` });
+  const audit = auditChecks(input.responses, profile);
+  checks.push(...audit.checks);
+  for (const f of audit.failures) {
+    reasons.push(f.reason);
+    details.push(f.detail);
+  }
   const caseItems = new Set(suite.cases.map((c) => c.indicator));
   for (const r of indicators) {
     if (!caseItems.has(r.id)) continue;
@@ -166,7 +198,7 @@ export function aggregate(input: AggregateInput): Scorecard {
     dimensions,
     indicators,
     scenarios,
-    counts: { cases: suite.cases.length, responses: mainResponses.length, errors, scored: input.scores.filter((s) => !DERIVED_IDS.has(s.indicator)).length },
+    counts: { cases: suite.cases.length, responses: mainResponses.length, errors, scored: input.scores.filter((s) => !DERIVED_IDS.has(s.indicator) && !isGroupRow(s)).length },
   };
 }
 
@@ -197,3 +229,27 @@ function latencyFigures(responses: ResponseRecord[]): Record<string, number> {
 }
 
 export { wilson };
+
+/**
+ * 95% percentile-bootstrap interval (200 resamples, fixed seed, pairs sorted first so the order of the
+ * scores does not matter) of 1 − ECE, widened to contain the point value (ECE is biased upward in resamples).
+ */
+function calibrationInterval(confidence: number[], correct: number[], value: number): [number, number] {
+  const pairs = confidence.map((c, i) => [c, correct[i]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const n = pairs.length;
+  if (n < 2) return [0, 1];
+  const rand = rng(0x5eed);
+  const vals: number[] = [];
+  for (let r = 0; r < 200; r++) {
+    const c: number[] = [];
+    const k: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = pairs[Math.floor(rand() * n)];
+      c.push(p[0]);
+      k.push(p[1]);
+    }
+    vals.push(1 - expectedCalibrationError(c, k, 10));
+  }
+  vals.sort((a, b) => a - b);
+  return [Math.max(0, Math.min(value, quantileSorted(vals, 0.025))), Math.min(1, Math.max(value, quantileSorted(vals, 0.975)))];
+}

@@ -142,6 +142,9 @@ export const choice = defineScorer({
     if (reply.logprobs && reply.logprobs.length === choices.length) {
       const ll = argmax(reply.logprobs);
       extra.loglik = ll === c.answer ? 1 : 0;
+      // Confidence: the largest option probability of a softmax over the options' log-likelihoods.
+      const top = Math.max(...reply.logprobs);
+      if (Number.isFinite(top)) extra.confidence = 1 / reply.logprobs.reduce((a, lp) => a + Math.exp(lp - top), 0);
       if (reply.continuationTokens?.length === choices.length) {
         const norm = reply.logprobs.map((lp, i) => lp / Math.max(1, reply.continuationTokens![i]));
         extra.loglik_norm = argmax(norm) === c.answer ? 1 : 0;

@@ -1,4 +1,5 @@
 import { scorers } from './index.ts';
+import { groupScores } from './groups.ts';
 import type { Case, Profile, ResponseRecord, Score } from '../core/types.ts';
 
 /** Item ids of the measurements derived from the whole run rather than from a case's task. */
@@ -63,5 +64,7 @@ export function scoreRun(cases: Case[], responses: ResponseRecord[], profile: Pr
       });
     }
   }
+  // Group-level rows (counterfactual groups, perturbed variants against their base), after the cases.
+  out.push(...groupScores(cases, out));
   return out;
 }
