@@ -7,6 +7,7 @@ import os from 'node:os';
 import { engineThroughput } from "./engine.js";
 import { ortParity } from "./ort-parity.js";
 import { reportRender } from "./report.js";
+import { scoreThroughput } from "./score.js";
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const figures = [];
 const say = (f) => {
@@ -34,6 +35,13 @@ if (want('report')) {
     const secs = runs.map((r) => r.seconds);
     say({ name: 'report_render_s_100k', value: Number(median(secs).toFixed(3)), unit: 's', target: '<= 3', detail: { cases: 100_000, runs: runs.length } });
     say({ name: 'report_html_mb_100k', value: Number((runs[0].bytes / 2 ** 20).toFixed(3)), unit: 'MB', target: '<= 5' });
+}
+if (want('score')) {
+    await scoreThroughput(10_000); // warm-up
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await scoreThroughput(100_000));
+    const rates = runs.map((r) => r.perSecond);
+    say({ name: 'score_cases_per_s', value: Math.round(median(rates)), unit: 'cases/s', detail: { cases: 100_000, runs: runs.length, scorers: 10, scores: runs[0].scores, min: Math.round(Math.min(...rates)), max: Math.round(Math.max(...rates)) } });
 }
 const results = {
     date: new Date().toISOString(),

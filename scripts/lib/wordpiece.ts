@@ -61,6 +61,10 @@ export function tokenizerJson(vocab: string[], special: { pad: string; eos: stri
         { type: 'WordPiece', prefix: '##', cleanup: true },
         { type: 'Fuse' },
         { type: 'Replace', pattern: { Regex: ` (?=${WIDE})|(?<=${WIDE}) ` }, content: '' },
+        // Numbers come back whole: "6165. 71" → "6165.71", "1, 234" → "1,234", "5 %" → "5%".
+        { type: 'Replace', pattern: { Regex: '(?<=\\d)\\. (?=\\d)' }, content: '.' },
+        { type: 'Replace', pattern: { Regex: '(?<=\\d), (?=\\d)' }, content: ',' },
+        { type: 'Replace', pattern: { Regex: '(?<=\\d) (?=[%‰])' }, content: '' },
       ],
     },
     model: {

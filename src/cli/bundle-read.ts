@@ -4,11 +4,12 @@ import { InputError } from '../core/errors.ts';
 import { BUNDLE_FILES } from '../reports/bundle.ts';
 import type { RunFacts } from '../reports/model.ts';
 import type { ModelInfo } from '../core/types.ts';
+import type { Shard } from '../suites/shard.ts';
 
 /** What a finished bundle's manifest and run.json record. */
 export interface BundleRecord {
   dir: string;
-  resolved: { suite: string; profile: string | null; sample: number | null; seed: number; lang: 'zh' | 'en' };
+  resolved: { suite: string; profile: string | null; sample: number | null; seed: number; lang: 'zh' | 'en'; shard?: Shard };
   suite: { id: string; version: string; digest: string; cases: number };
   facts: RunFacts;
   model: ModelInfo;

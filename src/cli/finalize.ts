@@ -9,6 +9,8 @@ import { renderScoresCsv } from '../reports/csv.ts';
 import { reportInput, type ReportInput, type RunFacts } from '../reports/model.ts';
 import { BUNDLE_FILES, buildManifest, writeAtomic } from '../reports/bundle.ts';
 import { digestOf } from '../core/hash.ts';
+import { evidenceScores } from './evidence-read.ts';
+import { dataAuditScores } from './data-audit.ts';
 import type { Case, LoadedCatalog, ModelInfo, Profile, ResponseRecord, Score, Scorecard, Suite } from '../core/types.ts';
 
 /** What finalising a bundle needs. */
@@ -40,6 +42,8 @@ export interface ComputeInput {
   model: ModelInfo;
   /** The journal's records, in any order, duplicates allowed (the first of each case and phase wins). */
   journal: ResponseRecord[];
+  /** Scores of reviewed evidence items (the bundle's evidence.json), appended to the case scores. */
+  evidence?: Score[];
 }
 
 /** A run's results and the exact bytes finalizeBundle writes for them. */
@@ -73,7 +77,7 @@ export function computeResults(f: ComputeInput): ComputedResults {
     return true;
   });
   responses.sort((a, b) => (a.phase === b.phase ? order.get(a.caseId)! - order.get(b.caseId)! : a.phase === 'main' ? -1 : 1));
-  const scores = scoreRun(f.cases, responses, f.profile);
+  const scores = [...scoreRun(f.cases, responses, f.profile), ...(f.evidence ?? [])];
   const scorecard = aggregate({
     suite: { ...f.suite, cases: f.cases },
     catalog: f.catalog,
@@ -92,7 +96,7 @@ export function computeResults(f: ComputeInput): ComputedResults {
  */
 export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Scorecard; scores: Score[]; responses: ResponseRecord[] }> {
   const journal = f.journal ?? (await readJournal(join(f.dir, BUNDLE_FILES.responses)));
-  const { responses, scores, scorecard, text } = computeResults({ ...f, journal });
+  const { responses, scores, scorecard, text } = computeResults({ ...f, journal, evidence: [...evidenceScores(f.dir), ...dataAuditScores(f.dir, f.cases)] });
   writeAtomic(join(f.dir, BUNDLE_FILES.responses), text.responses);
   writeAtomic(join(f.dir, BUNDLE_FILES.scores), text.scores);
   const input = reportInput({ scorecard, facts: f.facts, cases: f.cases, scores, responses, scenarios: f.suite.scenarios, lang: f.lang });

@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('run a suite against a model and write a bundle')
     .option('--suite <id|dir>', 'built-in suite id or suite folder', undefined)
-    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl> or an embedded model name (default ref-strong)')
+    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl>, openai:<base-url> or an embedded model name (default ref-strong)')
     .option('--out <dir>', 'bundle folder (default ./runs/<utc-timestamp>-<suite>-<model>/)')
     .option('--profile <id|file>', 'grading profile (default: the suite\'s, else certification)')
     .option('--sample <n>', 'stratified sample of n cases (by scenario × indicator)')
@@ -47,7 +47,27 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--lang <lang>', 'report language').choices(['zh', 'en']))
     .addOption(new Option('--device <device>', 'execution provider for onnx: models').choices(['cpu', 'cuda', 'webgpu']))
     .option('--timeout <ms>', 'harness-owned limit per call in ms (default 120000)')
+    .option('--model-name <name>', 'openai: models: the server-side model (default: the first of /v1/models)')
+    .option('--api-key-env <VAR>', 'openai: models: read the API key from this environment variable (never recorded)')
+    .option('--shard <i>/<n>', 'run shard i of n (0-based: 0 ≤ i < n) of the (sampled) cases; join the shards with `merge`')
+    .option('--train-data <file.jsonl>', 'the vendor\'s fine-tuning data: audit its quality and its n-gram contamination of the cases (development.data.*)')
     .action((o) => set(import('./commands/run.ts').then((m) => m.runCommand(o, { ...io, signal: ctrl.signal }))));
+
+  program
+    .command('serve')
+    .description('serve a model as an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models, /health) until interrupted')
+    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl>, openai:<base-url> or an embedded model name (default ref-strong)')
+    .option('--port <n>', 'TCP port (0 = a free one; default 8000)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .addOption(new Option('--device <device>', 'execution provider for onnx: models').choices(['cpu', 'cuda', 'webgpu']))
+    .action((o) => set(import('./commands/serve.ts').then((m) => m.serveCommand(o, { ...io, signal: ctrl.signal }))));
+
+  program
+    .command('data-audit <file>')
+    .description('audit a JSONL fine-tuning file: duplicates, near duplicates, invalid lines, PII density, label balance; with --suite, contamination of its cases')
+    .option('--suite <id|dir>', 'also measure n-gram contamination of this suite\'s cases')
+    .option('--json', 'print the audit as JSON')
+    .action((f: string, o) => set(import('./commands/data-audit.ts').then((m) => m.dataAuditCommand(f, o, io))));
 
   program
     .command('rescore <bundle-dir>')
@@ -105,6 +125,37 @@ export async function main(argv: string[]): Promise<number> {
     .description('check digests, the signature and the scores recomputed from the responses; exit 1 listing every problem')
     .option('--pubkey <file>', 'trusted Ed25519 public key (SPKI PEM); without it the signer is not checked')
     .action((dir: string, o) => set(import('./commands/verify.ts').then((m) => m.verifyCommand(dir, o, io))));
+
+  program
+    .command('gate')
+    .description('CI regression gate: paired tests of a candidate bundle against a baseline; exit 0 pass, 1 regression, 2 bad input, 3 INVALID')
+    .requiredOption('--baseline <bundle>', 'the baseline bundle')
+    .requiredOption('--candidate <bundle>', 'the candidate bundle')
+    .option('--max-drop <points>', 'largest tolerated drop in points, 0..100 (default 2)')
+    .option('--alpha <a>', 'significance level, two-sided (default 0.05)')
+    .option('--out <dir>', 'folder for gate.md and gate.junit.xml (default: the current directory)')
+    .action((o) => set(import('./commands/gate.ts').then((m) => m.gateCommand(o, io))));
+
+  program
+    .command('merge <bundles...>')
+    .description('join the bundles of a sharded run (run --shard i/n) into one bundle')
+    .requiredOption('--out <dir>', 'the merged bundle folder (new or empty)')
+    .action((dirs: string[], o) => set(import('./commands/merge.ts').then((m) => m.mergeCommand(dirs, o, io))));
+
+  const evidence = program.command('evidence').description('evidence items: questionnaire for the vendor, review by the assessor');
+  evidence
+    .command('init <bundle-or-suite>')
+    .description('write the questionnaire of the catalogue\'s evidence items as a YAML file the vendor fills in')
+    .addOption(new Option('--lang <lang>', 'questionnaire language').choices(['zh', 'en']).default('zh'))
+    .option('--out <file>', 'the YAML file (default ./evidence-answers.<lang>.yaml; never overwritten)')
+    .action((t: string, o) => set(import('./commands/evidence.ts').then((m) => m.evidenceInitCommand(t, o, io))));
+  evidence
+    .command('review <bundle-dir>')
+    .description('record answers, attachments (sha256) and verdicts in evidence.json and re-grade the bundle (met 1, partly 0.5, not met 0)')
+    .requiredOption('--answers <file>', 'the filled-in questionnaire (from evidence init)')
+    .requiredOption('--reviewer <name>', 'the assessor')
+    .requiredOption('--verdicts <list>', 'item=met|partly|not-met[:note],...')
+    .action((d: string, o) => set(import('./commands/evidence.ts').then((m) => m.evidenceReviewCommand(d, o, io))));
 
   try {
     await program.parseAsync(argv);

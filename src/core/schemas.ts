@@ -137,6 +137,15 @@ export const ProfileSchema = z
     item_pass: z.number().min(0).max(1).default(0.6),
     slo: z.object({ e2e_ms: z.number().positive(), ttft_ms: z.number().positive().optional() }).strict(),
     determinism: z.object({ repeats: z.number().int().min(0) }).strict(),
+    /** Audit checks on the re-asked sample (validity rules; see metrics/audit.ts). */
+    audit: z
+      .object({
+        min_consistency: z.number().min(0).max(1).default(0.95),
+        max_speedup: z.number().min(1).default(5),
+        min_latency_ms: z.number().min(0).default(50),
+      })
+      .strict()
+      .default({ min_consistency: 0.95, max_speedup: 5, min_latency_ms: 50 }),
     validity: z
       .object({
         min_cases_per_item: z.number().int().min(1),

@@ -35,6 +35,8 @@ export interface ModelRequest {
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
+  /** True when the harness counted the tokens (heuristic) because the server reported none. */
+  counted?: boolean;
 }
 
 /** What an adapter returns. Adapters take no timestamps: the engine does. */
@@ -47,6 +49,8 @@ export interface Reply {
   usage?: Usage;
   /** Replay only: the timing recorded when the response was first obtained. */
   replayedTiming?: Timing;
+  /** HTTP adapters: how many attempts the call took (1 when the first succeeded). */
+  attempts?: number;
 }
 
 /** Static facts about the model under test. */
@@ -70,6 +74,11 @@ export interface CallContext {
   signal: AbortSignal;
   /** The adapter calls this when the first output token or chunk is available; the engine stamps the time. */
   firstToken(): void;
+  /**
+   * Optional streaming hook: when given, an adapter that can stream cheaply hands it each new piece
+   * of output as decoded; the pieces concatenate to a prefix of the final `Reply.output`.
+   */
+  onToken?(delta: string): void;
 }
 
 /** A model behind a uniform interface (onnx:, replay:, openai:, cmd:). */
@@ -95,10 +104,13 @@ export interface Timing {
 /** `main` answers, or `repeat` re-asks for the determinism check. */
 export type Phase = 'main' | 'repeat';
 
-/** One line of responses.jsonl: a failed call is data, never a throw. */
+/**
+ * One line of responses.jsonl: a failed call is data, never a throw. `prompt` (the rendered prompt)
+ * is written only for generated perturbed variants (`<case id>~<kind>`), whose text is in no suite file.
+ */
 export type ResponseRecord =
-  | { caseId: string; phase: Phase; status: 'ok'; output: string; logprobs?: number[]; continuationTokens?: number[]; usage?: Usage; timing: Timing }
-  | { caseId: string; phase: Phase; status: 'error'; error: { kind: 'timeout' | 'adapter' | 'aborted'; message: string }; timing: Timing };
+  | { caseId: string; phase: Phase; status: 'ok'; output: string; logprobs?: number[]; continuationTokens?: number[]; usage?: Usage; attempts?: number; timing: Timing; prompt?: string }
+  | { caseId: string; phase: Phase; status: 'error'; error: { kind: 'timeout' | 'adapter' | 'aborted'; message: string }; timing: Timing; prompt?: string };
 
 /** One line of scores.jsonl. `value` is 0..1; a wrong answer is value 0, never an error. */
 export interface Score {
@@ -122,7 +134,7 @@ export interface IndicatorResult {
   /** 95% interval (0..1). */
   ci: [number, number] | null;
   /** Interval method: wilson (pass/fail) or t (continuous). */
-  ciMethod?: 'wilson' | 't';
+  ciMethod?: 'wilson' | 't' | 'cluster';
   /** Item passes the profile's floor / suite threshold. */
   pass: boolean | null;
   /** Secondary figures, e.g. log-likelihood accuracy. */
@@ -147,7 +159,9 @@ export interface DimensionResult {
 export type ValidityDetail =
   | { code: 'missing-responses'; missing: number; cases: number }
   | { code: 'error-rate'; rate: number; max: number }
-  | { code: 'min-cases'; item: string; n: number; min: number };
+  | { code: 'min-cases'; item: string; n: number; min: number }
+  | { code: 'audit-consistency'; share: number; min: number }
+  | { code: 'audit-caching'; speedup: number; max: number };
 
 /** One validity rule as checked on this run (passed or not), for CI reports. */
 export interface ValidityCheck {

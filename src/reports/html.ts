@@ -47,7 +47,11 @@ function validityText(sc: Scorecard, m: Catalogue): string[] {
       ? fill(m.missingResponses, { missing: x.missing, cases: x.cases })
       : x.code === 'error-rate'
         ? fill(m.errorRate, { rate: pct1(x.rate), max: pct1(x.max) })
-        : fill(m.minCases, { item: x.item, n: x.n, min: x.min }),
+        : x.code === 'min-cases'
+          ? fill(m.minCases, { item: x.item, n: x.n, min: x.min })
+          : x.code === 'audit-consistency'
+            ? fill(m.auditConsistency, { share: pct1(x.share), min: pct1(x.min) })
+            : fill(m.auditCaching, { speedup: x.speedup.toFixed(2), max: x.max }),
   );
 }
 

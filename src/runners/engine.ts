@@ -5,6 +5,8 @@ export interface WorkItem {
   caseId: string;
   phase: Phase;
   request: ModelRequest;
+  /** Write the rendered prompt into the record (generated perturbed variants, whose text is in no suite file). */
+  journalPrompt?: boolean;
 }
 
 /** Engine options after resolution. */
@@ -109,7 +111,9 @@ export async function runEngine(
       const t = call.timing(startedAt);
       inFlight.delete(call);
       const rec: ResponseRecord = { caseId: item.caseId, phase: item.phase, status: 'ok', output: reply.output, timing: reply.replayedTiming ?? t };
+      if (item.journalPrompt) rec.prompt = item.request.prompt;
       if (reply.usage) rec.usage = reply.usage;
+      if (reply.attempts !== undefined && reply.attempts > 1) rec.attempts = reply.attempts;
       if (reply.logprobs) rec.logprobs = reply.logprobs;
       if (reply.continuationTokens) rec.continuationTokens = reply.continuationTokens;
       if (!reply.logprobs && item.request.continuations && adapter.loglik && !opts.signal?.aborted) {
@@ -127,7 +131,7 @@ export async function runEngine(
       if (opts.signal?.aborted) return undefined; // interrupted: not journaled, asked again on resume
       const kind = e instanceof Timeout ? 'timeout' : 'adapter';
       const message = e instanceof Timeout ? `no reply within ${opts.timeoutMs} ms` : e instanceof Error ? e.message : String(e);
-      return { caseId: item.caseId, phase: item.phase, status: 'error', error: { kind, message }, timing: t };
+      return { caseId: item.caseId, phase: item.phase, status: 'error', error: { kind, message }, timing: t, ...(item.journalPrompt ? { prompt: item.request.prompt } : {}) };
     } finally {
       inFlight.delete(call);
     }

@@ -15,9 +15,9 @@ export function embeddedModels(modelsDir: string): string[] {
 }
 
 /** A parsed `--model` spec. */
-export type ModelSpec = { kind: 'onnx'; path: string; id?: string } | { kind: 'replay'; path: string };
+export type ModelSpec = { kind: 'onnx'; path: string; id?: string } | { kind: 'replay'; path: string } | { kind: 'openai'; baseUrl: string };
 
-const KINDS = ['onnx', 'replay'];
+const KINDS = ['onnx', 'replay', 'openai'];
 
 /** Parses `onnx:<dir>`, `replay:<file>` or an embedded model name. */
 export function parseModelSpec(spec: string, modelsDir: string): ModelSpec {
@@ -27,8 +27,18 @@ export function parseModelSpec(spec: string, modelsDir: string): ModelSpec {
     if (!rest) throw new InputError(`model spec "${spec}" names no path`);
     if (kind === 'onnx') return { kind, path: rest };
     if (kind === 'replay') return { kind, path: rest };
-    if (kind === 'openai' || kind === 'cmd') throw new InputError(`model kind "${kind}:" is not available in this version`);
-    throw new InputError(`unknown model kind "${kind}:"${didYouMean(kind, KINDS)}; use onnx:<dir>, replay:<responses.jsonl> or an embedded model name`);
+    if (kind === 'openai') {
+      let url: URL | undefined;
+      try {
+        url = new URL(rest);
+      } catch {
+        // reported below
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new InputError(`model spec "${spec}": expected openai:<http(s) base URL>, e.g. openai:http://127.0.0.1:8000/v1`);
+      return { kind, baseUrl: rest.replace(/\/+$/, '') };
+    }
+    if (kind === 'cmd') throw new InputError(`model kind "${kind}:" is not available in this version`);
+    throw new InputError(`unknown model kind "${kind}:"${didYouMean(kind, KINDS)}; use onnx:<dir>, replay:<responses.jsonl>, openai:<base-url> or an embedded model name`);
   }
   const names = embeddedModels(modelsDir);
   if (names.includes(spec)) return { kind: 'onnx', path: join(modelsDir, spec), id: spec };
@@ -36,10 +46,11 @@ export function parseModelSpec(spec: string, modelsDir: string): ModelSpec {
 }
 
 /** Opens the adapter for a spec; heavy runtimes are imported only here. */
-export async function openModel(spec: ModelSpec, opts: { device: string }): Promise<Adapter> {
+export async function openModel(spec: ModelSpec, opts: { device: string; modelName?: string; apiKey?: string; apiKeyEnv?: string }): Promise<Adapter> {
   if (!(DEVICES as readonly string[]).includes(opts.device)) {
     throw new InputError(`unknown device "${opts.device}"${didYouMean(opts.device, DEVICES)}`, { field: '--device' });
   }
   if (spec.kind === 'replay') return (await import('./adapters/replay.ts')).openReplay(spec.path);
+  if (spec.kind === 'openai') return (await import('./adapters/openai.ts')).openOpenAI(spec.baseUrl, { modelName: opts.modelName, apiKey: opts.apiKey, apiKeyEnv: opts.apiKeyEnv });
   return (await import('./adapters/onnx.ts')).openOnnx(spec.path, { device: opts.device as Device, id: spec.id });
 }

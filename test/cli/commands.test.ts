@@ -22,7 +22,7 @@ test('--help and --version exit 0; unknown commands and options exit 2', () => {
 test('validate prints the suite figures; list shows suites, indicators, profiles, models', () => {
   const v = cli(['validate', 'finance']);
   assert.is(v.code, 0, v.stderr);
-  assert.match(v.stdout, /suite finance 0\.1\.0: \d+ cases, 6 scenarios — OK/);
+  assert.match(v.stdout, /suite finance 0\.1\.0: \d+ cases, 9 scenarios — OK/);
   assert.match(v.stdout, /languages: .*zh \d+.*en \d+|languages: .*en \d+.*zh \d+/);
   assert.match(cli(['list', 'suites']).stdout, /^finance\s/m);
   const ind = cli(['list', 'indicators']).stdout;

@@ -4,6 +4,8 @@ import { readBundle } from '../bundle-read.ts';
 import { summaryTable } from '../summary.ts';
 import { InputError, EXIT } from '../../core/errors.ts';
 import { stratifiedSample } from '../../suites/sample.ts';
+import { shardCases } from '../../suites/shard.ts';
+import { expandPerturbations } from '../../suites/perturb.ts';
 
 /**
  * `modelgrade rescore <bundle>`: recomputes scores.jsonl, scorecard.* and the manifest from the
@@ -15,7 +17,8 @@ export async function rescoreCommand(dir: string, io: { out: (s: string) => void
   if (suite.digest !== b.suite.digest) {
     throw new InputError(`suite "${b.resolved.suite}" has digest ${suite.digest.slice(0, 12)}…, but the bundle was run on ${b.suite.digest.slice(0, 12)}…`, { file: dir });
   }
-  const cases = b.resolved.sample ? stratifiedSample(suite.cases, b.resolved.sample, b.resolved.seed, suite.digest) : suite.cases;
+  const sampled = b.resolved.sample ? stratifiedSample(suite.cases, b.resolved.sample, b.resolved.seed, suite.digest) : suite.cases;
+  const cases = expandPerturbations(shardCases(sampled, suite.digest, b.resolved.shard), b.resolved.seed);
   const facts = { ...b.facts, rescoredAt: new Date().toISOString() };
   const { scorecard } = await finalizeBundle({ dir, suite, cases, catalog, profile, model: b.model, facts, lang: b.lang });
   io.out(summaryTable(scorecard, b.lang));

@@ -10,11 +10,14 @@ import { Journal, readJournal, recordKey } from '../../runners/journal.ts';
 import { runEngine, type WorkItem } from '../../runners/engine.ts';
 import { DEFAULT_MODEL, openModel, parseModelSpec } from '../../runners/models.ts';
 import { stratifiedSample, seededPick } from '../../suites/sample.ts';
+import { parseShard, shardCases, type Shard } from '../../suites/shard.ts';
 import { promptRenderer } from '../../suites/prompt.ts';
+import { expandPerturbations, isVariantId } from '../../suites/perturb.ts';
 import { MODELS_DIR } from '../../suites/paths.ts';
 import { scorers } from '../../metrics/index.ts';
 import { BUNDLE_FILES, ensureDir, isComplete, writeAtomic } from '../../reports/bundle.ts';
 import type { Case, ModelInfo, Phase, ResponseRecord } from '../../core/types.ts';
+import { computeDataAudit, dataAuditFigures, DATA_AUDIT_FILE, type DataAuditFigures } from '../data-audit.ts';
 
 /** `run` options as the user gave them (strings from argv). */
 export interface RunOptions {
@@ -29,6 +32,14 @@ export interface RunOptions {
   lang?: string;
   device?: string;
   timeout?: string;
+  /** openai: models: the server-side model (default the first of /v1/models). */
+  modelName?: string;
+  /** openai: models: name of the environment variable holding the API key (the key itself is never recorded). */
+  apiKeyEnv?: string;
+  /** `<i>/<n>`, 0-based: run shard i of n. */
+  shard?: string;
+  /** A vendor's JSONL fine-tuning file: audited after the run (development.data.*), see cli/data-audit.ts. */
+  trainData?: string;
 }
 
 /** `run` options after defaults and checks; recorded in run.json and the manifest. */
@@ -44,6 +55,10 @@ export interface ResolvedRunOptions {
   device: string;
   /** Harness-owned limit per call (ms). */
   timeoutMs: number;
+  /** Present only on a sharded run: the 0-based shard of the (sampled) cases this run covers. */
+  shard?: Shard;
+  /** With --train-data: the file's sha256 and audit figures (never its content); the per-case flags are in data-audit.json. */
+  trainData?: DataAuditFigures;
 }
 
 interface RunJson {
@@ -80,6 +95,7 @@ export function resolveRunOptions(o: RunOptions, now = new Date()): ResolvedRunO
     lang,
     device: o.device ?? 'cpu',
     timeoutMs: int(o.timeout, '--timeout', 1, 120_000),
+    ...(o.shard !== undefined ? { shard: parseShard(o.shard) } : {}),
   };
 }
 
@@ -101,7 +117,7 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     const runFile = join(dir, BUNDLE_FILES.run);
     if (!existsSync(runFile)) throw new InputError(`not a modelgrade bundle (no ${BUNDLE_FILES.run})`, { file: dir });
     if (isComplete(dir)) throw new InputError('the bundle is already complete; use `modelgrade rescore` to recompute it', { file: dir });
-    for (const k of ['suite', 'model', 'sample', 'seed', 'profile'] as const) {
+    for (const k of ['suite', 'model', 'sample', 'seed', 'profile', 'shard'] as const) {
       if (o[k] !== undefined) throw new InputError(`cannot be changed when resuming (the bundle's run.json fixes it)`, { field: `--${k}` });
     }
     try {
@@ -125,9 +141,15 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
   if (prior && prior.suite.digest !== suite.digest) {
     throw new InputError(`the suite changed since this run started (digest ${suite.digest.slice(0, 12)}… ≠ ${prior.suite.digest.slice(0, 12)}…)`, { file: dir });
   }
-  const cases = resolved.sample ? stratifiedSample(suite.cases, resolved.sample, resolved.seed, suite.digest) : suite.cases;
+  const sampled = resolved.sample ? stratifiedSample(suite.cases, resolved.sample, resolved.seed, suite.digest) : suite.cases;
+  const cases = expandPerturbations(shardCases(sampled, suite.digest, resolved.shard), resolved.seed);
+  const trainData = o.trainData ?? requested.trainData;
+  if (trainData !== undefined && !existsSync(trainData)) throw new InputError('training data file not found', { field: '--train-data', file: trainData });
   const spec = parseModelSpec(resolved.model, MODELS_DIR);
-  const adapter = await openModel(spec, { device: resolved.device });
+  const apiKeyEnv = o.apiKeyEnv ?? requested.apiKeyEnv;
+  const apiKey = apiKeyEnv ? process.env[apiKeyEnv] : undefined;
+  if (apiKeyEnv && !apiKey) throw new InputError(`the environment variable ${apiKeyEnv} is not set or empty`, { field: '--api-key-env' });
+  const adapter = await openModel(spec, { device: resolved.device, modelName: o.modelName ?? requested.modelName, apiKey, apiKeyEnv });
   try {
     const model = adapter.describe();
     ensureDir(dir);
@@ -150,11 +172,12 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     const render = promptRenderer(suite);
     const item = (c: Case, phase: Phase): WorkItem => {
       const r = scorers.get(c.task).request(c);
-      return { caseId: c.id, phase, request: { prompt: render(c), temperature: 0, seed: resolved.seed, maxTokens: r.maxTokens, ...(r.continuations ? { continuations: r.continuations } : {}) } };
+      return { caseId: c.id, phase, request: { prompt: render(c), temperature: 0, seed: resolved.seed, maxTokens: r.maxTokens, ...(r.continuations ? { continuations: r.continuations } : {}) }, ...(isVariantId(c.id) ? { journalPrompt: true } : {}) };
     };
     const byId = new Map(cases.map((c) => [c.id, c]));
     const mainItems = cases.filter((c) => !done.has(recordKey({ caseId: c.id, phase: 'main' }))).map((c) => item(c, 'main'));
-    const repeatIds = seededPick(cases.map((c) => c.id), profile.determinism.repeats, resolved.seed, `${suite.digest}:repeat`);
+    // Re-asks are picked from all the (sampled) cases, then kept if in this shard: merged shards re-ask what an unsharded run does.
+    const repeatIds = seededPick(sampled.map((c) => c.id), profile.determinism.repeats, resolved.seed, `${suite.digest}:repeat`).filter((id) => byId.has(id));
     const repeatItems = repeatIds.filter((id) => !done.has(recordKey({ caseId: id, phase: 'repeat' }))).map((id) => item(byId.get(id)!, 'repeat'));
     const items = [...mainItems, ...repeatItems];
 
@@ -187,6 +210,13 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     if (result.state === 'interrupted') {
       io.err(`interrupted: the journal is kept in ${dir}; continue with: modelgrade run --resume ${dir}`);
       return EXIT.interrupted;
+    }
+    if (trainData !== undefined) {
+      // The audit is stored in the bundle; finalize/rescore/verify derive the development.data.* scores from it.
+      const audit = await computeDataAudit(trainData, cases);
+      writeAtomic(join(dir, DATA_AUDIT_FILE), JSON.stringify(audit, null, 2) + '\n');
+      resolved = { ...resolved, trainData: dataAuditFigures(audit) };
+      writeAtomic(join(dir, BUNDLE_FILES.run), JSON.stringify({ ...runJson, resolved }, null, 2) + '\n');
     }
     const facts = {
       harness: harnessInfo(),

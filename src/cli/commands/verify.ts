@@ -8,6 +8,10 @@ import { InputError, EXIT } from '../../core/errors.ts';
 import { canonicalJson, digestOf, sha256File } from '../../core/hash.ts';
 import { readJournal } from '../../runners/journal.ts';
 import { stratifiedSample } from '../../suites/sample.ts';
+import { shardCases } from '../../suites/shard.ts';
+import { evidenceScores } from '../evidence-read.ts';
+import { dataAuditScores } from '../data-audit.ts';
+import { expandPerturbations } from '../../suites/perturb.ts';
 import { BUNDLE_FILES } from '../../reports/bundle.ts';
 import { assertEd25519, PAYLOAD_DIFFERS, verifyEnvelope } from '../../reports/sign.ts';
 
@@ -153,7 +157,7 @@ export async function checkRecompute(dir: string, statement: any): Promise<Probl
     return [{ file: BUNDLE_FILES.manifest, message: `cannot recompute: profile "${profile.id}" here has digest ${digestOf(profile).slice(0, 12)}…, the bundle was graded with ${String(p.profile.digest).slice(0, 12)}…` }];
   }
   const sample = typeof resolved.sample === 'number' && resolved.sample > 0 ? resolved.sample : null;
-  const cases = sample ? stratifiedSample(suite.cases, sample, Number(resolved.seed ?? 1), suite.digest) : suite.cases;
+  const cases = expandPerturbations(shardCases(sample ? stratifiedSample(suite.cases, sample, Number(resolved.seed ?? 1), suite.digest) : suite.cases, suite.digest, resolved.shard), Number(resolved.seed ?? 1));
 
   const respFile = join(dir, BUNDLE_FILES.responses);
   if (!existsSync(respFile)) return [{ file: BUNDLE_FILES.responses, message: 'missing: nothing to recompute from' }];
@@ -163,7 +167,13 @@ export async function checkRecompute(dir: string, statement: any): Promise<Probl
   } catch (e) {
     return [{ file: BUNDLE_FILES.responses, message: `cannot recompute: ${(e as Error).message}` }];
   }
-  const r = computeResults({ suite, cases, catalog, profile, model: p.model, journal });
+  let evidence;
+  try {
+    evidence = [...evidenceScores(dir), ...dataAuditScores(dir, cases)];
+  } catch (e) {
+    return [{ file: 'evidence.json', message: `cannot recompute: ${(e as Error).message}` }];
+  }
+  const r = computeResults({ suite, cases, catalog, profile, model: p.model, journal, evidence });
   if (!readFileSync(respFile).equals(Buffer.from(r.text.responses, 'utf8'))) {
     problems.push({ file: BUNDLE_FILES.responses, message: 'not as a run writes it (records out of case order, repeated, or not of this run)' });
   }

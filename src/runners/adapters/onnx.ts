@@ -134,6 +134,7 @@ export async function openOnnx(dirArg: string, opts: { device: Device; id?: stri
    */
   async function greedy(input: number[], maxTokens: number, ctx: CallContext): Promise<number[]> {
     const out: number[] = [];
+    let emitted = '';
     const mask = input.map(() => 1);
     let feedIds = input;
     let past: Record<string, unknown> | undefined;
@@ -149,12 +150,25 @@ export async function openOnnx(dirArg: string, opts: { device: Device; id?: stri
       if (i === 0) ctx.firstToken();
       if (eosIds.has(best)) break;
       out.push(best);
+      if (ctx.onToken) emitted = streamText(out, emitted, ctx.onToken);
       past = {};
       for (const [name, t] of Object.entries(res)) if (name.startsWith('present')) past[name.replace('present', 'past_key_values')] = t;
       feedIds = [best];
       mask.push(1);
     }
     return out;
+  }
+
+  /**
+   * Streaming for `ctx.onToken`: decodes the tokens so far and hands on the new text. Leading and
+   * trailing whitespace and an incomplete UTF-8 sequence (U+FFFD at the end) are held back, so the
+   * pieces always concatenate to a prefix of the final, trimmed output. Returns the text emitted so far.
+   */
+  function streamText(out: number[], emitted: string, onToken: (delta: string) => void): string {
+    const text = tokenizer.decode(out, { skip_special_tokens: true }).trim();
+    if (text.endsWith('\uFFFD') || text.length <= emitted.length || !text.startsWith(emitted)) return emitted;
+    onToken(text.slice(emitted.length));
+    return text;
   }
 
   /** Sampling (temperature > 0) through transformers.js generate. */
@@ -185,7 +199,7 @@ export async function openOnnx(dirArg: string, opts: { device: Device; id?: stri
       const input = promptIds(req.prompt);
       const gen = req.temperature > 0 ? await sample(input, req, ctx) : await greedy(input, req.maxTokens, ctx);
       return {
-        output: tokenizer.decode(gen, { skip_special_tokens: true }).trim(),
+        output: gen.length ? tokenizer.decode(gen, { skip_special_tokens: true }).trim() : '',
         usage: { inputTokens: input.length, outputTokens: gen.length },
       };
     },
