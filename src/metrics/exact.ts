@@ -1,5 +1,6 @@
 import { defineScorer } from './scorer.ts';
 import { normalizeAnswer } from './normalize.ts';
+import { toSimplified } from '../core/script.ts';
 import type { Case } from '../core/types.ts';
 
 /** The accepted answers of an exact-match case. */
@@ -8,10 +9,14 @@ export function acceptedAnswers(c: Case): string[] {
   return [...e, ...(c.aliases ?? [])];
 }
 
-/** Normalised exact match: width, case, punctuation and whitespace do not matter. */
-export function exactMatch(output: string, accepted: string[]): boolean {
-  const out = normalizeAnswer(output);
-  return accepted.some((a) => normalizeAnswer(a) === out);
+/**
+ * Normalised exact match: width, case, punctuation and whitespace do not matter; with
+ * `foldScript`, traditional characters count as their simplified forms (繁简 folding).
+ */
+export function exactMatch(output: string, accepted: string[], foldScript = false): boolean {
+  const norm = (s: string) => normalizeAnswer(foldScript ? toSimplified(s) : s);
+  const out = norm(output);
+  return accepted.some((a) => norm(a) === out);
 }
 
 export const exact = defineScorer({
@@ -25,7 +30,7 @@ export const exact = defineScorer({
   },
   request: () => ({ maxTokens: 32 }),
   score(c, reply) {
-    const ok = exactMatch(reply.output, acceptedAnswers(c));
+    const ok = exactMatch(reply.output, acceptedAnswers(c), c.meta?.fold_script === true);
     return {
       caseId: c.id,
       indicator: c.indicator,

@@ -171,3 +171,20 @@ test('property: different digits never match ("15" vs "1.5" vs "150")', () => {
 });
 
 test.run();
+
+import { test as testFold } from 'uvu';
+import * as assertFold from 'uvu/assert';
+import { exactMatch as exactFold } from '../../src/metrics/exact.ts';
+import { scorers as scorersFold } from '../../src/metrics/index.ts';
+
+testFold('simplified ↔ traditional folding is opt-in (meta.fold_script)', () => {
+  assertFold.not.ok(exactFold('個體戶', ['个体户']));
+  assertFold.ok(exactFold('個體戶', ['个体户'], true));
+  assertFold.ok(exactFold('个体户', ['個體戶'], true));
+  assertFold.not.ok(exactFold('个体', ['个体户'], true));
+  const c = { id: 'f1', scenario: 's', indicator: 'capability.performance.extraction', lang: 'zh' as const, task: 'exact', input: 'q', expected: '这个问题', source: 't' };
+  assertFold.is(scorersFold.get('exact').score(c, { output: '這個問題' }).value, 0);
+  assertFold.is(scorersFold.get('exact').score({ ...c, meta: { fold_script: true } }, { output: '這個問題' }).value, 1);
+});
+
+testFold.run();
