@@ -2,12 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, ROOT, tempDir } from '../helpers/fixtures.ts';
+import { cli, ROOT, TELEQNA_DIR, tempDir } from '../helpers/fixtures.ts';
 
 const t = tempDir('mg-import-');
 test.after(() => t.cleanup());
 const F = join(ROOT, 'fixtures/import');
-const SAMPLE = join(ROOT, '../shared/data/teleqna/TeleQnA-sample.json');
+const SAMPLE = join(TELEQNA_DIR, 'TeleQnA-sample.json');
 
 test('import teleqna: the sample becomes a suite that validates; skipped records are listed with reasons', () => {
   const out = join(t.dir, 'teleqna');

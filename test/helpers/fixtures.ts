@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -22,3 +22,11 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * The 1,000 TeleQnA questions (MIT): ../shared/data/teleqna beside the checkout when present, else the
+ * copy kept in fixtures/import/teleqna-sample (same files, with their LICENSE).
+ */
+export const TELEQNA_DIR = existsSync(join(ROOT, '../shared/data/teleqna/TeleQnA-sample.json'))
+  ? join(ROOT, '../shared/data/teleqna')
+  : join(ROOT, 'fixtures/import/teleqna-sample');

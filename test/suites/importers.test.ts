@@ -10,12 +10,12 @@ import { loadCatalog } from '../../src/suites/catalog.ts';
 import { promptRenderer } from '../../src/suites/prompt.ts';
 import { taskChecker } from '../../src/metrics/index.ts';
 import { InputError } from '../../src/core/errors.ts';
-import { ROOT, tempDir } from '../helpers/fixtures.ts';
+import { ROOT, TELEQNA_DIR, tempDir } from '../helpers/fixtures.ts';
 
 const catalog = await loadCatalog();
 const checkers: SuiteCheckers = { indicators: new Set(catalog.items.keys()), tasks: taskChecker };
 const F = join(ROOT, 'fixtures/import');
-const SAMPLE_DIR = join(ROOT, '../shared/data/teleqna');
+const SAMPLE_DIR = TELEQNA_DIR;
 const SAMPLE = join(SAMPLE_DIR, 'TeleQnA-sample.json');
 const t = tempDir('mg-imp-');
 test.after(() => t.cleanup());
