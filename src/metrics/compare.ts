@@ -1,7 +1,7 @@
 // Paired comparison of two runs on the same cases (baseline vs candidate): the statistics behind
 // version comparison and the CI regression gate. Arrays are aligned by case: index i is the same
 // case in both runs. Differences are always candidate − baseline, so a drop is negative.
-import { mean, normalQuantile, quantileSorted, rng, wilson } from './stats.ts';
+import { mean, normalQuantile, quantileSorted, resampledMeans, wilson } from './stats.ts';
 
 function checkAligned(baseline: readonly number[], candidate: readonly number[]): void {
   if (baseline.length !== candidate.length) {
@@ -127,15 +127,7 @@ export function pairedBootstrap(baseline: readonly number[], candidate: readonly
   if (n === 0) return { n, baseline: NaN, candidate: NaN, diff: NaN, ci95: [-1, 1], p: 1, resamples, method: 'paired-bootstrap' };
   const ds = baseline.map((x, i) => candidate[i] - x).sort((x, y) => x - y);
   const diff = mean(ds);
-  const rand = rng(opts.seed);
-  const means = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += ds[Math.floor(rand() * n)];
-    means[r] = s / n;
-  }
-  means.sort();
-  const sorted = Array.from(means);
+  const sorted = resampledMeans(ds, opts.seed, resamples);
   const tol = 1e-12; // resampled means equal to |d̄| up to rounding count as "as extreme"
   let extreme = 0;
   for (const m of sorted) if (Math.abs(m - diff) >= Math.abs(diff) - tol) extreme++;

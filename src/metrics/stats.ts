@@ -143,6 +143,23 @@ export interface BootstrapOptions {
 }
 
 /**
+ * Sorted means of `resamples` bootstrap resamples (with replacement) of `values`, drawn with the
+ * seeded generator: the same values, seed and count give the same means.
+ */
+export function resampledMeans(values: readonly number[], seed: number, resamples: number): number[] {
+  const n = values.length;
+  const rand = rng(seed);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[Math.floor(rand() * n)];
+    means[r] = s / n;
+  }
+  means.sort();
+  return Array.from(means);
+}
+
+/**
  * Mean with a 95% percentile-bootstrap interval (the 2.5% and 97.5% quantiles, type 7, of the means
  * of `resamples` resamples drawn with replacement). Meant for bounded continuous scores (0..1), where
  * a t interval can spill past the bounds and assumes symmetry. The values are sorted before
@@ -155,16 +172,7 @@ export function bootstrapMean(values: readonly number[], opts: BootstrapOptions)
   const n = values.length;
   const m = mean(values);
   if (n < 2) return { mean: m, ci: [0, 1], resamples, method: 'bootstrap-percentile' };
-  const xs = [...values].sort((a, b) => a - b);
-  const rand = rng(opts.seed);
-  const means = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += xs[Math.floor(rand() * n)];
-    means[r] = s / n;
-  }
-  means.sort();
-  const sorted = Array.from(means);
+  const sorted = resampledMeans([...values].sort((a, b) => a - b), opts.seed, resamples);
   return { mean: m, ci: [quantileSorted(sorted, 0.025), quantileSorted(sorted, 0.975)], resamples, method: 'bootstrap-percentile' };
 }
 

@@ -1,19 +1,13 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, EXIT } from '../../core/errors.ts';
 import { BUNDLE_FILES, writeAtomic } from '../../reports/bundle.ts';
 import { assertEd25519, keyId, signManifest } from '../../reports/sign.ts';
-import { checkSubjects, readManifest } from './verify.ts';
+import { checkSubjects, readKeyFile, readManifest } from './verify.ts';
 
 /** Reads an Ed25519 private key (PKCS#8 PEM); anything else is bad input. */
 export function readPrivateKey(file: string): KeyObject {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read the key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
+  const pem = readKeyFile(file);
   try {
     const key = createPrivateKey(pem);
     assertEd25519(key, 'private');

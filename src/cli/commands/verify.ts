@@ -106,14 +106,18 @@ export async function checkSubjects(dir: string, statement: any): Promise<Proble
   return problems;
 }
 
-/** Reads an Ed25519 public key (SPKI PEM; a private key PEM stands for its public key). Bad input otherwise. */
-export function readPublicKey(file: string): KeyObject {
-  let pem: string;
+/** The text of a PEM key file; an unreadable file is bad input naming it. */
+export function readKeyFile(file: string): string {
   try {
-    pem = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new InputError(`cannot read the key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }
+}
+
+/** Reads an Ed25519 public key (SPKI PEM; a private key PEM stands for its public key). Bad input otherwise. */
+export function readPublicKey(file: string): KeyObject {
+  const pem = readKeyFile(file);
   try {
     const key = createPublicKey(pem);
     assertEd25519(key);
