@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point: the compiled CLI in dist/ (built by `npm ci` / `npm run build`); from a checkout
-// without a build, the TypeScript sources through tsx.
+// without a build (or with MODELGRADE_FROM_SRC=1), the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
 
 // A reader that stops early (`modelgrade list indicators | head`) is not an error.
@@ -13,7 +13,8 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
-if (existsSync(compiled)) {
+// MODELGRADE_FROM_SRC=1 runs the sources even when dist/ exists (development while dist/ is stale).
+if (existsSync(compiled) && !process.env.MODELGRADE_FROM_SRC) {
   ({ main } = await import(compiled.href));
 } else {
   const { register } = await import('tsx/esm/api');

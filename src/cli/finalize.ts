@@ -1,17 +1,20 @@
 import { join } from 'node:path';
-import { readJournal, recordKey } from '../runners/journal.ts';
+import { recordKey } from '../runners/journal.ts';
 import { scoreRun } from '../metrics/score-run.ts';
 import { aggregate } from '../metrics/aggregate.ts';
 import { renderHtml } from '../reports/html.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import { renderJunit } from '../reports/junit.ts';
 import { renderScoresCsv } from '../reports/csv.ts';
-import { reportInput, type ReportInput, type RunFacts } from '../reports/model.ts';
+import { heatMap, latencyPoints, type ReportInput, type RunFacts } from '../reports/model.ts';
+import { FileOut, streamJournal } from './finalize-stream.ts';
+import { groupScores } from '../metrics/groups.ts';
 import { BUNDLE_FILES, buildManifest, writeAtomic } from '../reports/bundle.ts';
 import { digestOf } from '../core/hash.ts';
 import { evidenceScores } from './evidence-read.ts';
 import { dataAuditScores } from './data-audit.ts';
-import type { Case, LoadedCatalog, ModelInfo, Profile, ResponseRecord, Score, Scorecard, Suite } from '../core/types.ts';
+import { measurementScores, readMeasurements } from '../runners/measurements.ts';
+import type { Case, LoadedCatalog, Measurement, ModelInfo, Profile, ResponseRecord, Score, Scorecard, Suite } from '../core/types.ts';
 
 /** What finalising a bundle needs. */
 export interface FinalizeInput {
@@ -44,6 +47,16 @@ export interface ComputeInput {
   journal: ResponseRecord[];
   /** Scores of reviewed evidence items (the bundle's evidence.json), appended to the case scores. */
   evidence?: Score[];
+  /** Run-level measurements (the bundle's measurements.json): score rows appended, broken rules make their dimension INVALID. */
+  measurements?: Measurement[];
+}
+
+/**
+ * What a bundle holds besides its journal that scoring takes in: the evidence review, the data audit
+ * (as score rows) and the run-level measurements. Bad content: InputError naming the file.
+ */
+export function bundleInputs(dir: string, cases: Case[]): { evidence: Score[]; measurements: Measurement[] } {
+  return { evidence: [...evidenceScores(dir), ...dataAuditScores(dir, cases)], measurements: readMeasurements(dir).measurements };
 }
 
 /** A run's results and the exact bytes finalizeBundle writes for them. */
@@ -77,7 +90,7 @@ export function computeResults(f: ComputeInput): ComputedResults {
     return true;
   });
   responses.sort((a, b) => (a.phase === b.phase ? order.get(a.caseId)! - order.get(b.caseId)! : a.phase === 'main' ? -1 : 1));
-  const scores = [...scoreRun(f.cases, responses, f.profile), ...(f.evidence ?? [])];
+  const scores = [...scoreRun(f.cases, responses, f.profile), ...(f.evidence ?? []), ...measurementScores(f.measurements ?? [])];
   const scorecard = aggregate({
     suite: { ...f.suite, cases: f.cases },
     catalog: f.catalog,
@@ -85,6 +98,7 @@ export function computeResults(f: ComputeInput): ComputedResults {
     model: f.model,
     scores,
     responses,
+    measurements: f.measurements,
   });
   return { responses, scores, scorecard, text: { responses: jsonlText(responses), scores: jsonlText(scores), scorecard: scorecardText(scorecard) } };
 }
@@ -94,13 +108,34 @@ export function computeResults(f: ComputeInput): ComputedResults {
  * of each case and phase wins), scores.jsonl, scorecard.json, the reports, and manifest.json last —
  * a bundle with a manifest is complete. Scores are always recomputed from the responses.
  */
-export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Scorecard; scores: Score[]; responses: ResponseRecord[] }> {
-  const journal = f.journal ?? (await readJournal(join(f.dir, BUNDLE_FILES.responses)));
-  const { responses, scores, scorecard, text } = computeResults({ ...f, journal, evidence: [...evidenceScores(f.dir), ...dataAuditScores(f.dir, f.cases)] });
-  writeAtomic(join(f.dir, BUNDLE_FILES.responses), text.responses);
-  writeAtomic(join(f.dir, BUNDLE_FILES.scores), text.scores);
-  const input = reportInput({ scorecard, facts: f.facts, cases: f.cases, scores, responses, scenarios: f.suite.scenarios, lang: f.lang });
-  writeReports(f.dir, input, FORMATS);
+export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Scorecard }> {
+  // Bounded memory (a million cases): the journal is streamed from responses.jsonl in case order and
+  // scored case by case, rows written as they come (finalize-stream.ts), aggregated from compact
+  // column stores. The bytes are those computeResults gives (what `verify` recomputes).
+  const file = join(f.dir, BUNDLE_FILES.responses);
+  if (f.journal) {
+    const out = new FileOut(file);
+    for (const r of f.journal) out.write(JSON.stringify(r) + '\n');
+    out.close();
+  }
+  const { evidence, measurements } = bundleInputs(f.dir, f.cases);
+  const streamed = streamJournal({
+    journalFile: file,
+    cases: f.cases,
+    profile: f.profile,
+    out: { responses: file, scores: join(f.dir, BUNDLE_FILES.scores), csv: join(f.dir, BUNDLE_FILES.csv) },
+    tail: (groupCases, groupTask) => [...groupScores(groupCases, groupTask), ...evidence, ...measurementScores(measurements)],
+  });
+  const scorecard = aggregate({ suite: { ...f.suite, cases: f.cases }, catalog: f.catalog, profile: f.profile, model: f.model, scores: streamed.scores, responses: streamed.responses, measurements });
+  const input: ReportInput = {
+    scorecard,
+    facts: f.facts,
+    failing: streamed.failing,
+    lang: f.lang,
+    heat: heatMap(f.suite.scenarios, f.cases, streamed.scores),
+    latency: latencyPoints(streamed.responses),
+  };
+  writeReports(f.dir, input, FORMATS); // scores.csv was written by the stream (input has no rows)
   const manifest = await buildManifest(f.dir, {
     facts: f.facts,
     suite: { id: f.suite.id, version: f.suite.version, digest: f.suite.digest, cases: f.cases.length },
@@ -109,7 +144,7 @@ export async function finalizeBundle(f: FinalizeInput): Promise<{ scorecard: Sco
     lang: f.lang,
   });
   writeAtomic(join(f.dir, BUNDLE_FILES.manifest), JSON.stringify(manifest, null, 2) + '\n');
-  return { scorecard, scores, responses };
+  return { scorecard };
 }
 
 /** Writes the chosen report formats of a bundle. */

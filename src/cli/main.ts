@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('run a suite against a model and write a bundle')
     .option('--suite <id|dir>', 'built-in suite id or suite folder', undefined)
-    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl>, openai:<base-url> or an embedded model name (default ref-strong)')
+    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl>, openai:<base-url>, cmd:<program and args> (JSONL on stdin/stdout, see docs/cmd-adapter.md) or an embedded model name (default ref-strong)')
     .option('--out <dir>', 'bundle folder (default ./runs/<utc-timestamp>-<suite>-<model>/)')
     .option('--profile <id|file>', 'grading profile (default: the suite\'s, else certification)')
     .option('--sample <n>', 'stratified sample of n cases (by scenario × indicator)')
@@ -51,16 +51,66 @@ export async function main(argv: string[]): Promise<number> {
     .option('--api-key-env <VAR>', 'openai: models: read the API key from this environment variable (never recorded)')
     .option('--shard <i>/<n>', 'run shard i of n (0-based: 0 ≤ i < n) of the (sampled) cases; join the shards with `merge`')
     .option('--train-data <file.jsonl>', 'the vendor\'s fine-tuning data: audit its quality and its n-gram contamination of the cases (development.data.*)')
+    .option('--fsync', 'sync the journal to disk after every batch of responses (survives a power loss, not only a crash; docs/reliability.md)')
+    .option('--loads', 'after the cases, run the suite\'s `loads:` scenarios (operations dimension; docs/timing.md)')
+    .option('--conformance', 'openai: models: after the cases, check the endpoint\'s conformance (application dimension; includes a burst of 64 concurrent requests)')
     .action((o) => set(import('./commands/run.ts').then((m) => m.runCommand(o, { ...io, signal: ctrl.signal }))));
+
+  program
+    .command('load')
+    .description('run a load scenario (single-stream, server, offline, soak) against a model: TTFT, E2E, TPOT, ITL, throughput, goodput; VALID or INVALID')
+    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl>, openai:<base-url> or an embedded model name (default ref-strong)')
+    .option('--suite <id|dir>', 'suite whose cases are the queries (default finance)')
+    .option('--scenario <name>', 'single-stream | server | offline | soak')
+    .option('--rate <req/s>', 'server, soak: offered rate (open loop)')
+    .option('--rates <a,b,c>', 'server: sweep these rates and report the highest meeting the SLOs at p90')
+    .option('--arrivals <kind>', 'server, soak: poisson (default) or gamma')
+    .option('--gamma-shape <k>', 'gamma arrivals: shape k (1 = Poisson, < 1 burstier)')
+    .option('--duration <s>', 'run length in seconds (default: the profile\'s load.min_duration_s)')
+    .option('--min-queries <n>', 'issue at least n queries (default: the profile\'s load.min_queries)')
+    .option('--concurrency <n>', 'offline: calls in flight at most (default 8)')
+    .option('--profile <id|file>', 'grading profile: SLOs and load validity rules (default: the suite\'s, else certification)')
+    .option('--seed <s>', 'seed of the query order and arrivals (default 1)')
+    .option('--out <dir>', 'write load.json and measurements.json here (a new folder or a run bundle)')
+    .option('--json', 'print the results as JSON')
+    .option('--model-name <name>', 'openai: models: the server-side model (default: the first of /v1/models)')
+    .option('--api-key-env <VAR>', 'openai: models: read the API key from this environment variable (never recorded)')
+    .option('--timeout <ms>', 'harness-owned limit per call in ms (default 120000)')
+    .addOption(new Option('--device <device>', 'execution provider for onnx: models').choices(['cpu', 'cuda', 'webgpu']))
+    .action((o) => set(import('./commands/load.ts').then((m) => m.loadCommand(o, { ...io, signal: ctrl.signal }))));
 
   program
     .command('serve')
     .description('serve a model as an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models, /health) until interrupted')
-    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl>, openai:<base-url> or an embedded model name (default ref-strong)')
+    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl>, openai:<base-url>, cmd:<program and args> (JSONL on stdin/stdout, see docs/cmd-adapter.md) or an embedded model name (default ref-strong)')
     .option('--port <n>', 'TCP port (0 = a free one; default 8000)')
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--max-inflight <n>', 'at most n chat completions in flight; more answer HTTP 429 with Retry-After: 1 (default unlimited)')
     .addOption(new Option('--device <device>', 'execution provider for onnx: models').choices(['cpu', 'cuda', 'webgpu']))
     .action((o) => set(import('./commands/serve.ts').then((m) => m.serveCommand(o, { ...io, signal: ctrl.signal }))));
+
+  program
+    .command('bench')
+    .description('micro-benchmark the model itself (tinybench): p50/p99 latency, ops/s and margin of error per prompt length × batch size')
+    .option('--model <spec>', 'onnx:<dir>, replay:<responses.jsonl>, openai:<base-url>, cmd:<program and args> or an embedded model name (default ref-strong)')
+    .option('--lengths <list>', 'prompt lengths in tokens (about), comma-separated (default 16,64,256)')
+    .option('--batch <list>', 'concurrent calls per operation, comma-separated (default 1,4)')
+    .option('--time <ms>', 'time budget per row in ms, after warm-up (default 1000)')
+    .option('--max-tokens <n>', 'generated-token limit per call (default 16)')
+    .option('--timeout <ms>', 'limit per call in ms (default 120000)')
+    .addOption(new Option('--device <device>', 'execution provider for onnx: models').choices(['cpu', 'cuda', 'webgpu']))
+    .option('--json', 'print the rows as JSON')
+    .action((o) => set(import('./commands/bench.ts').then((m) => m.benchCommand(o, { ...io, signal: ctrl.signal }))));
+
+  program
+    .command('conformance <base-url>')
+    .description('check an OpenAI-compatible endpoint: schema, usage, streaming, error bodies, /health, Retry-After on 429, determinism; exit 0 all passed, 1 some failed, 2 unreachable')
+    .option('--model-name <name>', 'the server-side model (default: the first of /v1/models)')
+    .option('--api-key-env <VAR>', 'read the API key from this environment variable (never recorded)')
+    .option('--timeout <ms>', 'limit per request in ms (default 30000)')
+    .option('--json', 'print the result as JSON')
+    .option('--out <dir>', 'add the measurements to this bundle folder\'s measurements.json')
+    .action((u: string, o) => set(import('./commands/conformance.ts').then((m) => m.conformanceCommand(u, o, io))));
 
   program
     .command('data-audit <file>')

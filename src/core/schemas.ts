@@ -68,6 +68,29 @@ export const ScenarioSchema = z
   .strict();
 export type Scenario = z.infer<typeof ScenarioSchema>;
 
+/** Load scenarios of `modelgrade load` (see docs/timing.md). */
+export const LoadScenario = z.enum(['single-stream', 'server', 'offline', 'soak']);
+export type LoadScenario = z.infer<typeof LoadScenario>;
+
+/** One entry of suite.yaml's `loads:`: a load scenario `run` measures after the cases. */
+export const LoadSpecSchema = z
+  .object({
+    scenario: LoadScenario,
+    /** Offered rate (requests/s) of server and soak. */
+    rate: z.number().positive().optional(),
+    /** Run length (s); default the profile's load.min_duration_s. */
+    duration_s: z.number().positive().optional(),
+    /** Queries to issue at least; default the profile's load.min_queries. */
+    queries: z.number().int().min(1).optional(),
+    arrivals: z.enum(['poisson', 'gamma']).optional(),
+    /** Gamma shape k (1 = Poisson; < 1 burstier). */
+    gamma_shape: z.number().positive().optional(),
+    /** Calls in flight at most (offline); default 8. */
+    concurrency: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type LoadSpec = z.infer<typeof LoadSpecSchema>;
+
 /** `suite.yaml`. */
 export const SuiteFileSchema = z
   .object({
@@ -82,6 +105,8 @@ export const SuiteFileSchema = z
     prompts: z.record(z.string(), z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict()),
     /** Case files relative to the suite folder; default: every `cases/*.jsonl`. */
     cases: z.array(z.string().min(1)).optional(),
+    /** Load scenarios measured after the cases (operations dimension). */
+    loads: z.array(LoadSpecSchema).optional(),
   })
   .strict();
 export type SuiteFile = z.infer<typeof SuiteFileSchema>;
@@ -146,6 +171,24 @@ export const ProfileSchema = z
       })
       .strict()
       .default({ min_consistency: 0.95, max_speedup: 5, min_latency_ms: 50 }),
+    /** Validity rules of load scenarios (MLPerf-style; see docs/timing.md). */
+    load: z
+      .object({
+        /** A scenario measured over less time (s) is INVALID. */
+        min_duration_s: z.number().positive().default(60),
+        /** A scenario with fewer completed queries is INVALID. */
+        min_queries: z.number().int().min(1).default(1024),
+        /** Equal windows the measured span is split into. */
+        windows: z.number().int().min(2).default(10),
+        /** How many trailing windows must agree on throughput (else UNSTABLE)... */
+        stability_windows: z.number().int().min(2).default(3),
+        /** ...within this share: (max − min) / min of their req/s. */
+        stability_tolerance: z.number().positive().default(0.1),
+        /** Largest tolerated change of p90 latency and throughput from the first to the last window (drift checks). */
+        drift_tolerance: z.number().positive().default(0.25),
+      })
+      .strict()
+      .default({ min_duration_s: 60, min_queries: 1024, windows: 10, stability_windows: 3, stability_tolerance: 0.1, drift_tolerance: 0.25 }),
     validity: z
       .object({
         min_cases_per_item: z.number().int().min(1),

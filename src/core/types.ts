@@ -1,6 +1,6 @@
-import type { Bilingual, Case, Catalog, CatalogItem, DimensionId, LevelId, Scenario } from './schemas.ts';
+import type { Bilingual, Case, Catalog, CatalogItem, DimensionId, LevelId, LoadSpec, Scenario } from './schemas.ts';
 
-export type { Bilingual, Case, Catalog, CatalogItem, DimensionId, Lang, LevelId, Profile, Scenario } from './schemas.ts';
+export type { Bilingual, Case, Catalog, CatalogItem, DimensionId, Lang, LevelId, LoadScenario, LoadSpec, Profile, Scenario } from './schemas.ts';
 
 /** A loaded, validated suite. */
 export interface Suite {
@@ -16,6 +16,8 @@ export interface Suite {
   cases: Case[];
   /** Absolute path of the suite folder. */
   root: string;
+  /** Load scenarios of suite.yaml's `loads:` (measured after the cases). */
+  loads?: LoadSpec[];
 }
 
 /** What the adapter is asked. */
@@ -66,7 +68,13 @@ export interface ModelInfo {
   loadMs?: number;
   /** Size of the model files (bytes). */
   bytes?: number;
+  /** Growth of the process's resident memory (RSS) over the model load (MB = 2^20 bytes). */
+  rssMb?: number;
   supportsLogprobs: boolean;
+  /** cmd: models: how many times the program was restarted after a crash (so far). */
+  restarts?: number;
+  /** cmd: models: stdout lines matching no call in flight (garbage, or late replies), ignored. */
+  unmatchedLines?: number;
 }
 
 /** Context the engine hands to every call. */
@@ -99,6 +107,27 @@ export interface Timing {
   latencyMs: number;
   /** Time to first token (ms), when the adapter reports one. */
   ttftMs?: number;
+}
+
+/**
+ * A run-level measurement (a load scenario, an endpoint conformance check, the deployment footprint,
+ * the energy use): not tied to one case, turned into one score row of a catalogue item. Kept in the
+ * bundle's measurements.json; its `invalid` makes the item's dimension (and so the run) INVALID.
+ */
+export interface Measurement {
+  /** Catalogue item id, e.g. `operations.throughput.requests`. */
+  indicator: string;
+  /** Stable id of this measurement within the run, e.g. `load:server`, `conformance:done-marker`; becomes the score's caseId. */
+  id: string;
+  /** Score 0..1 (1 = meets the profile's target). */
+  value: number;
+  pass: boolean;
+  /** What was measured, in words with units, e.g. `p90 412 ms ≤ 2000 ms`. */
+  reason: string;
+  /** Raw figures (units in the key: `_ms`, `_mb`, `_per_s`, `_j`). */
+  extra?: Record<string, number | string | boolean | null>;
+  /** A broken measurement rule (e.g. `UNSTABLE: ...`, `min-duration: ...`): the dimension is INVALID with this reason. */
+  invalid?: string;
 }
 
 /** `main` answers, or `repeat` re-asks for the determinism check. */
@@ -153,6 +182,8 @@ export interface DimensionResult {
   value: number | null;
   grade: LevelId | null;
   reason?: string;
+  /** Broken measurement rules of this dimension (e.g. an UNSTABLE load result): the dimension is INVALID. */
+  invalid?: string[];
 }
 
 /** One broken validity rule in machine form (the `reasons` strings are its English text). */
@@ -161,7 +192,8 @@ export type ValidityDetail =
   | { code: 'error-rate'; rate: number; max: number }
   | { code: 'min-cases'; item: string; n: number; min: number }
   | { code: 'audit-consistency'; share: number; min: number }
-  | { code: 'audit-caching'; speedup: number; max: number };
+  | { code: 'audit-caching'; speedup: number; max: number }
+  | { code: 'measurement'; id: string; item: string; dimension: string; reason: string };
 
 /** One validity rule as checked on this run (passed or not), for CI reports. */
 export interface ValidityCheck {

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.ts';
 import { zodToInputError } from './zod-errors.ts';
+import { decodeUtf8 } from './jsonl.ts';
 
 /** A validated YAML document and the line of any field path in it. */
 export interface YamlWithLines<T> {
@@ -21,13 +22,14 @@ export async function readYamlFile<S extends z.ZodType>(file: string, schema: S,
 
 /** As readYamlFile, and keeps the field positions for later messages (e.g. a bad `cases:` entry). */
 export async function readYamlFileWithLines<S extends z.ZodType>(file: string, schema: S, displayName = file): Promise<YamlWithLines<z.infer<S>>> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     throw new InputError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: displayName });
   }
-  return parseYamlWithLines(text.replace(/^\uFEFF/, ''), schema, displayName);
+  // Strict UTF-8 (a Latin-1 or GBK file is named with the line of its first bad byte); a BOM is dropped.
+  return parseYamlWithLines(decodeUtf8(bytes, displayName), schema, displayName);
 }
 
 /** Parses YAML text and validates it (see readYamlFile). */

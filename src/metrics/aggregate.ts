@@ -5,7 +5,7 @@ import { wilson, rng, quantileSorted } from './stats.ts';
 import { GROUP_ITEMS, clusterOf, clusteredSummary, expectedCalibrationError, isGroupRow, optionOrderConsistency, summarizeGroupRows } from './groups.ts';
 import { DIMENSIONS } from '../core/schemas.ts';
 import type {
-  CapDetail, ValidityCheck, ValidityDetail, DimensionResult, IndicatorResult, LevelId, LoadedCatalog, ModelInfo, Profile, ResponseRecord, ScenarioResult, Score, Scorecard, Suite,
+  CapDetail, ValidityCheck, ValidityDetail, DimensionResult, IndicatorResult, LevelId, LoadedCatalog, Measurement, ModelInfo, Profile, ResponseRecord, ScenarioResult, Score, Scorecard, Suite,
 } from '../core/types.ts';
 
 /** Everything aggregation needs; all of it recorded in the bundle. */
@@ -14,8 +14,11 @@ export interface AggregateInput {
   catalog: LoadedCatalog;
   profile: Profile;
   model: Pick<ModelInfo, 'id' | 'digest' | 'device'>;
-  scores: Score[];
-  responses: ResponseRecord[];
+  /** Any re-iterable collection (arrays, or finalize's compact column stores); iterated several times. */
+  scores: Iterable<Score>;
+  responses: Iterable<ResponseRecord>;
+  /** Run-level measurements (their score rows are already in `scores`); a broken rule makes its dimension INVALID. */
+  measurements?: readonly Measurement[];
 }
 
 /** Level reached by a 0..100 value under the profile's thresholds. */
@@ -39,15 +42,18 @@ export function aggregate(input: AggregateInput): Scorecard {
   const { suite, catalog, profile } = input;
   const byItem = new Map<string, { values: number[]; extra: Map<string, number[]>; ids?: string[]; rows?: Score[] }>();
   // Items with group-level rows (counterfactual groups, perturbed variants) are judged on those rows only.
-  const groupItems = new Set(input.scores.filter(isGroupRow).map((s) => s.indicator));
+  const groupItems = new Set<string>();
+  for (const s of input.scores) if (isGroupRow(s)) groupItems.add(s.indicator);
   const calibration: { confidence: number[]; correct: number[] } = { confidence: [], correct: [] };
+  // Case ids are kept per item only when some case has a cluster (else every interval is unclustered).
+  const clustered = suite.cases.some((c) => clusterOf(c) !== undefined);
   for (const s of input.scores) {
     if (groupItems.has(s.indicator) && !isGroupRow(s)) continue;
     if (typeof s.extra?.confidence === 'number' && typeof s.extra.loglik === 'number') {
       calibration.confidence.push(s.extra.confidence);
       calibration.correct.push(s.extra.loglik);
     }
-    const slot = byItem.get(s.indicator) ?? { values: [] as number[], extra: new Map<string, number[]>(), ids: [] as string[], rows: [] as Score[] };
+    const slot = byItem.get(s.indicator) ?? { values: [] as number[], extra: new Map<string, number[]>(), ids: clustered ? ([] as string[]) : undefined, rows: groupItems.has(s.indicator) ? ([] as Score[]) : undefined };
     slot.values.push(s.value);
     slot.ids?.push(s.caseId);
     slot.rows?.push(s);
@@ -61,14 +67,15 @@ export function aggregate(input: AggregateInput): Scorecard {
     byItem.set(s.indicator, slot);
   }
 
-  const scenarios = scenarioResults(input);
+  const caseOf = new Map<string, AggregateInput['suite']['cases'][number]>();
+  for (const c of suite.cases) caseOf.set(c.id, c);
+  const scenarios = scenarioResults(input, caseOf);
   const passedScenarios = scenarios.filter((s) => s.pass !== null);
   if (passedScenarios.length) {
     byItem.set(DERIVED.scenarios, { values: passedScenarios.map((s) => (s.pass ? 1 : 0)), extra: new Map() });
   }
 
   const mandatory = new Map(profile.mandatory.map((m) => [m.item, m]));
-  const caseOf = new Map(suite.cases.map((c) => [c.id, c]));
   const indicators: IndicatorResult[] = [];
   for (const item of catalog.items.values()) {
     const slot = byItem.get(item.id);
@@ -127,6 +134,12 @@ export function aggregate(input: AggregateInput): Scorecard {
     return { id: dim, name: dimCat.name, value, grade: levelOf(value, profile) };
   });
 
+  const broken = measurementRules(input.measurements ?? [], catalog);
+  for (const d of dimensions) {
+    const mine = broken.filter((b) => b.dimension === d.id);
+    if (mine.length) d.invalid = mine.map((b) => `${b.id}: ${b.reason}`);
+  }
+
   let wsum = 0;
   let sum = 0;
   for (const d of dimensions) {
@@ -149,9 +162,16 @@ export function aggregate(input: AggregateInput): Scorecard {
     }
   }
 
-  const mainResponses = input.responses.filter((r) => r.phase === 'main');
-  const errors = mainResponses.filter((r) => r.status === 'error').length;
-  const answered = new Set(mainResponses.map((r) => r.caseId));
+  // One pass over the responses (a run of a million cases holds no array of them).
+  const mainResponses = { length: 0 };
+  let errors = 0;
+  const answered = new Set<string>();
+  for (const r of input.responses) {
+    if (r.phase !== 'main') continue;
+    mainResponses.length++;
+    if (r.status === 'error') errors++;
+    answered.add(r.caseId);
+  }
   const reasons: string[] = [];
   const details: ValidityDetail[] = [];
   const checks: ValidityCheck[] = [];
@@ -174,6 +194,15 @@ export function aggregate(input: AggregateInput): Scorecard {
     reasons.push(f.reason);
     details.push(f.detail);
   }
+  for (const m of input.measurements ?? []) {
+    const dimension = catalog.items.get(m.indicator)?.dimension ?? 'unknown';
+    if (m.invalid) {
+      reasons.push(`${dimension} dimension INVALID: ${m.id}: ${m.invalid}`);
+      details.push({ code: 'measurement', id: m.id, item: m.indicator, dimension, reason: m.invalid });
+    }
+    // The message names the rule, not the measured figure (which differs between any two runs).
+    checks.push({ id: `measurement:${m.id}`, passed: !m.invalid, message: m.invalid ? `${m.id}: ${m.invalid}` : `${m.id}: no rule broken` });
+  }
   const caseItems = new Set(suite.cases.map((c) => c.indicator));
   for (const r of indicators) {
     if (!caseItems.has(r.id)) continue;
@@ -185,6 +214,7 @@ export function aggregate(input: AggregateInput): Scorecard {
     checks.push({ id: `min-cases:${r.id}`, passed: enough, message: `${r.id} measured on ${r.n} cases (minimum ${profile.validity.min_cases_per_item})` });
   }
 
+  const measured = new Set((input.measurements ?? []).map((m) => m.id));
   return {
     schema: 'modelgrade.scorecard/v1',
     suite: { id: suite.id, version: suite.version, digest: suite.digest, industry: suite.industry, name: suite.name },
@@ -198,13 +228,24 @@ export function aggregate(input: AggregateInput): Scorecard {
     dimensions,
     indicators,
     scenarios,
-    counts: { cases: suite.cases.length, responses: mainResponses.length, errors, scored: input.scores.filter((s) => !DERIVED_IDS.has(s.indicator) && !isGroupRow(s)).length },
+    counts: { cases: suite.cases.length, responses: mainResponses.length, errors, scored: countOf(input.scores, (s) => !DERIVED_IDS.has(s.indicator) && !isGroupRow(s) && !measured.has(s.caseId)) },
   };
 }
 
+/** The broken rules of run-level measurements, with the dimension of each one's item. */
+function measurementRules(ms: readonly Measurement[], catalog: LoadedCatalog): { id: string; dimension: string; reason: string }[] {
+  return ms.filter((m) => m.invalid).map((m) => ({ id: m.id, dimension: catalog.items.get(m.indicator)?.dimension ?? 'unknown', reason: m.invalid! }));
+}
+
+/** How many of `xs` satisfy `p`. */
+function countOf<T>(xs: Iterable<T>, p: (x: T) => boolean): number {
+  let n = 0;
+  for (const x of xs) if (p(x)) n++;
+  return n;
+}
+
 /** Per scenario: mean of the case scores (task scorers only) against the scenario's threshold. */
-function scenarioResults(input: AggregateInput): ScenarioResult[] {
-  const scenarioOf = new Map(input.suite.cases.map((c) => [c.id, c]));
+function scenarioResults(input: AggregateInput, scenarioOf: ReadonlyMap<string, AggregateInput['suite']['cases'][number]>): ScenarioResult[] {
   const sums = new Map<string, number[]>();
   for (const s of input.scores) {
     const c = scenarioOf.get(s.caseId);
@@ -221,8 +262,10 @@ function scenarioResults(input: AggregateInput): ScenarioResult[] {
 }
 
 /** p50/p90/p99 end-to-end latency (ms) of successful main-phase calls. */
-function latencyFigures(responses: ResponseRecord[]): Record<string, number> {
-  const lat = responses.filter((r) => r.phase === 'main' && r.status === 'ok').map((r) => r.timing.latencyMs).sort((a, b) => a - b);
+function latencyFigures(responses: Iterable<ResponseRecord>): Record<string, number> {
+  const lat: number[] = [];
+  for (const r of responses) if (r.phase === 'main' && r.status === 'ok') lat.push(r.timing.latencyMs);
+  lat.sort((a, b) => a - b);
   if (!lat.length) return {};
   const pick = (p: number) => lat[Math.max(0, Math.ceil((p / 100) * lat.length) - 1)];
   return { p50_ms: pick(50), p90_ms: pick(90), p99_ms: pick(99) };

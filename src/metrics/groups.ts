@@ -108,7 +108,7 @@ export function groupScores(cases: readonly Case[], scores: readonly Score[]): S
  * `meta.perturbation` `reorder` (options permuted), 1 when the base and every reorder variant are correct.
  * Returns the share of such bases and their count (null share when there are none).
  */
-export function optionOrderConsistency(cases: readonly Case[], scores: readonly Score[]): { value: number | null; n: number } {
+export function optionOrderConsistency(cases: readonly Case[], scores: Iterable<Score>): { value: number | null; n: number } {
   const caseById = new Map(cases.map((c) => [c.id, c]));
   const pass = new Map<string, boolean>();
   for (const s of scores) {

@@ -4,6 +4,18 @@
  * "1.5%" and "15%" stay different answers (a thousands comma is still dropped: "1,500" = "1500").
  */
 export function normalizeAnswer(s: string): string {
+  // Removing spaces and punctuation can bring a letter next to combining marks that NFKC then composes
+  // (e.g. "w ̈" → "ẅ"): repeat until nothing changes, so the result is a fixed point (idempotent).
+  let cur = s;
+  for (let i = 0; i < 8; i++) {
+    const next = normalizeOnce(cur);
+    if (next === cur) break;
+    cur = next;
+  }
+  return cur;
+}
+
+function normalizeOnce(s: string): string {
   return s
     .normalize('NFKC')
     .toLowerCase()

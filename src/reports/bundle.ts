@@ -15,6 +15,8 @@ export const BUNDLE_FILES = {
   junit: 'junit.xml',
   summary: 'summary.md',
   csv: 'scores.csv',
+  /** Run-level measurements: load scenarios, endpoint conformance, footprint, energy. */
+  measurements: 'measurements.json',
 } as const;
 
 /** Writes a file atomically (temporary file, then rename), so no reader sees half of it. */

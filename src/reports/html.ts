@@ -51,7 +51,9 @@ function validityText(sc: Scorecard, m: Catalogue): string[] {
           ? fill(m.minCases, { item: x.item, n: x.n, min: x.min })
           : x.code === 'audit-consistency'
             ? fill(m.auditConsistency, { share: pct1(x.share), min: pct1(x.min) })
-            : fill(m.auditCaching, { speedup: x.speedup.toFixed(2), max: x.max }),
+            : x.code === 'audit-caching'
+              ? fill(m.auditCaching, { speedup: x.speedup.toFixed(2), max: x.max })
+              : fill(m.measurementInvalid, { dimension: x.dimension, id: x.id, reason: x.reason }),
   );
 }
 
@@ -155,13 +157,14 @@ export function renderHtml(input: ReportInput): string {
       pct: d.value === null ? '0' : clamp(d.value).toFixed(1),
       grade: d.grade ?? '—',
       reason: d.value === null ? m.dimensionNotMeasured : '',
+      invalid: d.invalid?.length ? `${m.invalid}: ${d.invalid.join('; ')}` : '',
     })),
     indicatorGroups: groups,
     scenarios: sc.scenarios.map((s) => ({ id: s.id, name: s.name[lang], measured: s.value !== null, value: pct1(s.value), threshold: pct1(s.threshold), n: s.n, pass: s.pass })),
     failing: input.failing.map((g) => ({ ...g, count: g.shown.length + g.more, moreText: g.more ? fill(m.more, { n: g.more }) : '' })),
     harness: `${facts.harness.name} ${facts.harness.version}`,
     seed: facts.seed,
-    environment: Object.entries(facts.environment).map(([key, value]) => ({ key, value })),
+    environment: Object.entries(facts.environment).map(([key, value]) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) })),
     optionsRequested: JSON.stringify(facts.options.requested, null, 2),
     optionsResolved: JSON.stringify(facts.options.resolved, null, 2),
   };

@@ -17,7 +17,7 @@ export function renderMarkdown(input: ReportInput): string {
   if (sc.caps.length) out.push(...sc.caps.map((c) => `- cap: ${mdCell(c)}`), '');
   out.push(`Suite \`${sc.suite.id}\` ${mdCell(sc.suite.version)} (digest \`${sc.suite.digest.slice(0, 16)}…\`), profile \`${sc.profile.id}\` ${mdCell(sc.profile.version)}.`, '');
   out.push('| Dimension | Score | Level |', '|---|---:|---|');
-  for (const d of sc.dimensions) out.push(`| ${mdCell(d.name[lang])} (${d.id}) | ${d.value === null ? '—' : d.value.toFixed(1)} | ${d.grade ?? (d.value === null ? mdCell(d.reason ?? '') : '—')} |`);
+  for (const d of sc.dimensions) out.push(`| ${mdCell(d.name[lang])} (${d.id}) | ${d.value === null ? '—' : d.value.toFixed(1)} | ${d.grade ?? (d.value === null ? mdCell(d.reason ?? '') : '—')}${d.invalid?.length ? ` — INVALID: ${mdCell(d.invalid.join('; '))}` : ''} |`);
   out.push('', '| Indicator | Score | 95% interval | n | Pass |', '|---|---:|---|---:|---|');
   for (const i of sc.indicators) {
     if (i.value === null) continue;

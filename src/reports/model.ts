@@ -80,7 +80,7 @@ export interface HeatMap {
 }
 
 /** Builds the heat map from cases and their task scores. */
-export function heatMap(scenarios: HeatMap['scenarios'], cases: Case[], scores: Score[]): HeatMap {
+export function heatMap(scenarios: HeatMap['scenarios'], cases: Case[], scores: Iterable<Score>): HeatMap {
   const byId = new Map(cases.map((c) => [c.id, c]));
   const sums = new Map<string, { sum: number; n: number }>();
   const indicators = new Set<string>();
@@ -108,8 +108,10 @@ export function heatMap(scenarios: HeatMap['scenarios'], cases: Case[], scores: 
 }
 
 /** Sorted end-to-end latencies (ms) of successful main calls, thinned to at most `max` points. */
-export function latencyPoints(responses: ResponseRecord[], max = 200): number[] {
-  const lat = responses.filter((r) => r.phase === 'main' && r.status === 'ok').map((r) => r.timing.latencyMs).sort((a, b) => a - b);
+export function latencyPoints(responses: Iterable<ResponseRecord>, max = 200): number[] {
+  const lat: number[] = [];
+  for (const r of responses) if (r.phase === 'main' && r.status === 'ok') lat.push(r.timing.latencyMs);
+  lat.sort((a, b) => a - b);
   if (lat.length <= max) return lat;
   return Array.from({ length: max }, (_, i) => lat[Math.round((i * (lat.length - 1)) / (max - 1))]);
 }

@@ -18,6 +18,8 @@ export interface ResolvedEngineOptions {
   /** Stops scheduling new calls; calls in flight are abandoned and not journaled. */
   signal?: AbortSignal;
   onRecord?: (r: ResponseRecord, done: number, total: number) => void;
+  /** Number of items when `items` is not an array (reported to onRecord as `total`; default: unknown, NaN). */
+  total?: number;
 }
 
 /** How a run of the engine ended. */
@@ -78,16 +80,25 @@ function isoNow(): string {
  * (process.hrtime.bigint()); the adapter only signals its first token. Each record is handed to
  * `sink` as soon as it completes (the journal). A failed call becomes an error record, never a throw.
  * Log-likelihoods, when asked, are fetched after the timed call and do not count as latency.
+ * `items` may be any iterable (a generator rendering prompts as they are asked keeps memory flat
+ * on large runs); it is consumed in order, one item when a call slot frees up.
  */
 export async function runEngine(
   adapter: Adapter,
-  items: WorkItem[],
+  items: Iterable<WorkItem>,
   sink: (r: ResponseRecord) => void,
   opts: ResolvedEngineOptions,
 ): Promise<EngineResult> {
-  let next = 0;
+  const iter = items[Symbol.iterator]();
+  let exhausted = false;
   let done = 0;
-  const total = items.length;
+  const total = Array.isArray(items) ? items.length : (opts.total ?? NaN);
+  const take = (): WorkItem | undefined => {
+    if (exhausted) return undefined;
+    const n = iter.next();
+    if (n.done) exhausted = true;
+    return n.done ? undefined : n.value;
+  };
   // Calls in flight with their deadlines. One listener interrupts them all, and one sweeper
   // (every timeoutMs/8, at most 100 ms) enforces the harness-owned timeout: no timer per call.
   const inFlight = new Set<Call>();
@@ -137,9 +148,28 @@ export async function runEngine(
     }
   }
 
+  // An adapter that answers at once never leaves the microtask queue: every YIELD_EVERY records the
+  // workers wait for one turn of the event loop together, so that the journal's writes (and the
+  // timeout sweeper) run, instead of a whole run's records piling up in memory unwritten.
+  let gate: Promise<void> | undefined;
+  let turnedAt = 0;
+  const turn = () =>
+    (gate ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        gate = undefined;
+        resolve();
+      }),
+    ));
+
   async function worker(): Promise<void> {
-    while (next < total && !opts.signal?.aborted) {
-      const item = items[next++];
+    while (!opts.signal?.aborted) {
+      if (gate) await gate;
+      else if (done - turnedAt >= YIELD_EVERY) {
+        turnedAt = done;
+        await turn();
+      }
+      const item = take();
+      if (!item) return;
       const rec = await one(item);
       if (!rec) continue;
       sink(rec);
@@ -148,10 +178,14 @@ export async function runEngine(
     }
   }
 
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, total)) }, worker));
+  const workers = Math.max(1, Number.isNaN(total) ? opts.concurrency : Math.min(opts.concurrency, total));
+  await Promise.all(Array.from({ length: workers }, worker));
   clearInterval(sweep);
   opts.signal?.removeEventListener('abort', abortAll);
   return opts.signal?.aborted ? { state: 'interrupted', records: done } : { state: 'completed', records: done };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Records between two forced turns of the event loop (see runEngine). */
+const YIELD_EVERY = 512;

@@ -13,6 +13,11 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Generated-token bound when the request gives no max_tokens; default 256. */
   defaultMaxTokens?: number;
+  /**
+   * Most chat completions in flight at once (default unlimited); one more answers HTTP 429 with a
+   * JSON error and `Retry-After: 1`.
+   */
+  maxInflight?: number;
 }
 
 /** A running server. */
@@ -144,6 +149,8 @@ export function createServeHandler(adapter: Adapter, opts: ServeOptions = {}): (
   const created = Math.floor(Date.now() / 1000);
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
   const defaultMax = opts.defaultMaxTokens ?? 256;
+  const maxInflight = opts.maxInflight ?? Infinity;
+  let inflight = 0;
 
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = parseBody(await readBody(req, maxBody));
@@ -222,6 +229,14 @@ export function createServeHandler(adapter: Adapter, opts: ServeOptions = {}): (
         throw new HttpError(405, `method ${req.method} is not allowed on ${path}; use ${methods.join(', ')}`, 'invalid_request_error', 'method_not_allowed');
       }
       if (path === '/health' || path === '/v1/health') return sendJson(res, 200, { status: 'ok', model: info.id });
+      if (path === '/v1/chat/completions') {
+        if (inflight >= maxInflight) {
+          req.resume();
+          return sendError(res, new HttpError(429, `too many requests in flight (at most ${maxInflight}); retry after 1 s`, 'rate_limit_error', 'rate_limit_exceeded'), { 'retry-after': '1' });
+        }
+        inflight++;
+        res.once('close', () => void inflight--);
+      }
       if (path === '/v1/models') {
         return sendJson(res, 200, {
           object: 'list',

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROFILES_DIR } from './paths.ts';
-import { readYamlFile } from '../core/yaml.ts';
+import { readYamlFileWithLines } from '../core/yaml.ts';
 import { ProfileSchema, type Profile } from '../core/schemas.ts';
 import { InputError } from '../core/errors.ts';
 import { didYouMean } from '../core/registry.ts';
@@ -24,15 +24,16 @@ export async function loadProfile(idOrFile: string, items?: ReadonlySet<string>)
     file = join(PROFILES_DIR, `${idOrFile}.yaml`);
     if (!existsSync(file)) throw new InputError(`unknown profile "${idOrFile}"${didYouMean(idOrFile, builtinProfiles())}`);
   }
-  const profile = await readYamlFile(file, ProfileSchema, file);
+  const { data: profile, lineOf } = await readYamlFileWithLines(file, ProfileSchema, file);
   const lv = profile.levels.map((l) => l.min);
-  if (lv.some((m, i) => i > 0 && m <= lv[i - 1])) throw new InputError('levels must have ascending "min"', { file, field: 'levels' });
+  const down = lv.findIndex((m, i) => i > 0 && m <= lv[i - 1]);
+  if (down > 0) throw new InputError(`levels must have ascending "min" (${profile.levels[down].id} ${lv[down]} ≤ ${profile.levels[down - 1].id} ${lv[down - 1]})`, { file, line: lineOf(['levels', down, 'min']), field: `levels.${down}.min` });
   if (items) {
     for (const [i, m] of profile.mandatory.entries()) {
-      if (!items.has(m.item)) throw new InputError(`unknown item "${m.item}"${didYouMean(m.item, items)}`, { file, field: `mandatory.${i}.item` });
+      if (!items.has(m.item)) throw new InputError(`unknown item "${m.item}"${didYouMean(m.item, items)}`, { file, line: lineOf(['mandatory', i, 'item']), field: `mandatory.${i}.item` });
     }
     for (const id of Object.keys(profile.item_weights ?? {})) {
-      if (!items.has(id)) throw new InputError(`unknown item "${id}"${didYouMean(id, items)}`, { file, field: `item_weights.${id}` });
+      if (!items.has(id)) throw new InputError(`unknown item "${id}"${didYouMean(id, items)}`, { file, line: lineOf(['item_weights', id]), field: `item_weights.${id}` });
     }
   }
   return profile;

@@ -1,10 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, cli, tempDir } from '../helpers/fixtures.ts';
+import { filesUnder, findLeaks } from '../helpers/leaks.ts';
 import { openOpenAI } from '../../src/runners/adapters/openai.ts';
 import { runEngine } from '../../src/runners/engine.ts';
 import type { ResponseRecord } from '../../src/core/types.ts';
@@ -124,11 +125,8 @@ test('run --model openai:<serve> scores the same as run on the embedded model; t
   assert.type(first.timing.ttftMs, 'number');
   assert.ok(first.usage.inputTokens > 0 && first.usage.counted === undefined, 'usage from the server');
   // The key: in no file of the bundle, and not in any output.
-  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
-  const files = walk(join(t.dir, 'http'));
-  assert.ok(files.length >= 8);
-  for (const f of files) assert.not.ok(readFileSync(f).includes(KEY), `key leaked into ${f}`);
-  assert.not.ok((viaHttp.stdout + viaHttp.stderr + serveOut).includes(KEY), 'key leaked into console output');
+  assert.ok(filesUnder(join(t.dir, 'http')).length >= 8);
+  assert.equal(findLeaks(KEY, { dirs: [join(t.dir, 'http')], texts: { stdout: viaHttp.stdout, stderr: viaHttp.stderr, serve: serveOut } }), []);
 });
 
 test('an unreachable endpoint fails quickly with a clear message and exit 2', async () => {

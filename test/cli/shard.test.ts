@@ -78,8 +78,9 @@ test('merging the 4 shards gives the scorecard of the single run (timing aside),
   assert.ok(r.code === 0 || r.code === 3, r.stderr);
   assert.match(r.stdout, /merged 4 shards of 4/);
   assert.equal(untimed(join(out, 'scorecard.json')), untimed(join(single, 'scorecard.json')));
-  // Case scores equal; the latency-SLO reasons quote each call's measured ms, so compare without reasons.
-  const noReason = (f: string) => lines(f).map(({ reason: _r, ...s }) => s);
+  // Case scores equal; the latency-SLO reasons quote each call's measured ms, and the footprint rows'
+  // extra its measured load time and memory, so compare without those.
+  const noReason = (f: string) => lines(f).map(({ reason: _r, extra, ...s }) => (String(s.caseId).startsWith('footprint:') ? s : { ...s, ...(extra ? { extra } : {}) }));
   assert.equal(noReason(join(out, 'scores.jsonl')), noReason(join(single, 'scores.jsonl')));
   assert.is(json(join(out, 'run.json')).resolved.shard, undefined);
   const v = cli(['verify', out]);

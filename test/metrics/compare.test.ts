@@ -6,14 +6,7 @@ import fc from 'fast-check';
 import { mcnemarExact, minimumDetectableEffect, pairedBinary, pairedBootstrap, regression } from '../../src/metrics/compare.ts';
 import { normalQuantile, rng } from '../../src/metrics/stats.ts';
 
-const close = (a: number, b: number, eps = 1e-9) => Math.abs(a - b) <= eps;
-const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-
-function normal(rand: () => number): number {
-  let u = rand();
-  while (u === 0) u = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
+import { close, normal, pct } from '../helpers/sim.ts';
 
 /** Paired 0/1 arrays from counts: a both right, b baseline only, c candidate only, d both wrong. */
 function fromCounts(a: number, b: number, c: number, d: number): { base: number[]; cand: number[] } {

@@ -5,15 +5,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { bootstrapMean, clusteredMean, meanInterval, normalQuantile, quantileSorted, rng, tQuantile975, wilson } from '../../src/metrics/stats.ts';
 
-const close = (a: number, b: number, eps = 1e-9) => Math.abs(a - b) <= eps;
-const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-
-/** Standard normal draw (Box–Muller, cosine branch) from a uniform source. */
-function normal(rand: () => number): number {
-  let u = rand();
-  while (u === 0) u = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
+import { close, exactCoverage, normal, pct } from '../helpers/sim.ts';
 
 /** Gamma(k, 1) for a whole k: a sum of k exponentials. */
 function gammaInt(rand: () => number, k: number): number {
@@ -87,18 +79,6 @@ test('quantileSorted: type 7 interpolation', () => {
   assert.ok(close(quantileSorted([10, 20], 0.25), 12.5));
   assert.ok(Number.isNaN(quantileSorted([], 0.5)));
 });
-
-// Exact coverage of the 95% Wilson interval: the binomial probability of the k whose interval holds p.
-function exactCoverage(p: number, n: number): number {
-  let logC = 0;
-  let cov = 0;
-  for (let k = 0; k <= n; k++) {
-    if (k > 0) logC += Math.log(n - k + 1) - Math.log(k);
-    const [lo, hi] = wilson(k, n);
-    if (lo <= p && p <= hi) cov += Math.exp(logC + k * Math.log(p) + (n - k) * Math.log(1 - p));
-  }
-  return cov;
-}
 
 // Wilson's coverage oscillates with p and n (it dips to 93.3–93.7% at p = 0.1/0.15/0.3 and n = 100,
 // 93.0% at p = 0.3, n = 30). The p chosen here have exact coverage ≥ 94.7% at n = 30, 100 and 1,000:

@@ -62,7 +62,7 @@ test('profiles: an unknown mandatory item names file and field; descending level
     assert.unreachable();
   } catch (e) {
     assert.instance(e, InputError);
-    assert.match((e as Error).message, /bad-item\.yaml field "mandatory\.0\.item": unknown item "trustworthiness\.safety\.refusall" \(did you mean "trustworthiness\.safety\.refusal"/);
+    assert.match((e as Error).message, /bad-item\.yaml(:\d+)? field "mandatory\.0\.item": unknown item "trustworthiness\.safety\.refusall" \(did you mean "trustworthiness\.safety\.refusal"/);
   }
   const desc = join(tmp, 'desc.yaml');
   writeFileSync(desc, text.replace('{id: L3, min: 70}', '{id: L3, min: 50}'));

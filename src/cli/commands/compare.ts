@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { readBundle } from '../bundle-read.ts';
+import { readBundle, readScorecard } from '../bundle-read.ts';
 import { loadAll } from '../context.ts';
 import { InputError, EXIT } from '../../core/errors.ts';
 import { readJsonl } from '../../core/jsonl.ts';
@@ -19,12 +19,7 @@ interface Loaded {
 
 async function load(dir: string): Promise<Loaded & { bundle: ReturnType<typeof readBundle> }> {
   const bundle = readBundle(dir);
-  let scorecard: Scorecard;
-  try {
-    scorecard = JSON.parse(readFileSync(join(dir, BUNDLE_FILES.scorecard), 'utf8'));
-  } catch (e) {
-    throw new InputError(`cannot read scorecard (${(e as Error).message})`, { file: join(dir, BUNDLE_FILES.scorecard) });
-  }
+  const scorecard: Scorecard = readScorecard(dir);
   const scores = new Map<string, Map<string, Score>>();
   for await (const { value } of readJsonl(join(dir, BUNDLE_FILES.scores))) {
     const s = value as Score;

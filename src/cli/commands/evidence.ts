@@ -1,7 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { readBundle } from '../bundle-read.ts';
+import { z } from 'zod';
+import { readYamlFileWithLines } from '../../core/yaml.ts';
+import { didYouMean } from '../../core/registry.ts';
+import { checkResponses, readBundle } from '../bundle-read.ts';
 import { loadAll } from '../context.ts';
 import { finalizeBundle } from '../finalize.ts';
 import { summaryTable } from '../summary.ts';
@@ -24,6 +27,9 @@ interface QItem {
 }
 
 const QUESTIONNAIRE = join(SUITES_DIR, 'evidence', 'questionnaire.yaml');
+
+/** The filled-in questionnaire as `evidence review` reads it: an `items` list of `{item, ...}`. */
+const AnswersSchema = z.looseObject({ items: z.array(z.looseObject({ item: z.string().min(1) })) });
 
 function questionnaire(): { items: QItem[]; kinds: Record<string, Text> } {
   const doc = YAML.parse(readFileSync(QUESTIONNAIRE, 'utf8'));
@@ -101,20 +107,19 @@ export async function evidenceReviewCommand(dir: string, o: { answers?: string; 
   if (!o.reviewer?.trim()) throw new InputError('missing --reviewer <name>', { field: '--reviewer' });
   if (!o.verdicts) throw new InputError('missing --verdicts <item=met|partly|not-met[:note],...>', { field: '--verdicts' });
   const b = readBundle(dir);
+  await checkResponses(dir);
   if (!existsSync(o.answers)) throw new InputError('file not found', { file: o.answers });
   const raw = readFileSync(o.answers, 'utf8');
-  let answers: any;
-  try {
-    answers = YAML.parse(raw);
-  } catch (e) {
-    throw new InputError(`not valid YAML (${(e as Error).message})`, { file: o.answers });
-  }
-  if (!Array.isArray(answers?.items)) throw new InputError('no `items` list (make the file with `modelgrade evidence init`)', { file: o.answers });
+  // Syntax, encoding and shape problems name the file and line (a loose schema: the vendor fills in text).
+  const { data: answers, lineOf } = await readYamlFileWithLines(o.answers, AnswersSchema, o.answers);
   const known = new Set((await evidenceItems()).map((i) => i.id));
+  for (const [i, a] of answers.items.entries()) {
+    if (!known.has(a.item)) throw new InputError(`"${a.item}" is not an evidence item of the catalogue${didYouMean(a.item, known) || ` (${[...known].join(', ')})`}`, { file: o.answers, line: lineOf(['items', i, 'item']), field: `items.${i}.item` });
+  }
   const verdicts = parseVerdicts(o.verdicts);
   const seen = new Set<string>();
   for (const v of verdicts) {
-    if (!known.has(v.item)) throw new InputError(`"${v.item}" is not an evidence item of the catalogue (${[...known].join(', ')})`, { field: '--verdicts' });
+    if (!known.has(v.item)) throw new InputError(`"${v.item}" is not an evidence item of the catalogue${didYouMean(v.item, known) || ` (${[...known].join(', ')})`}`, { field: '--verdicts' });
     if (seen.has(v.item)) throw new InputError(`"${v.item}" is given twice`, { field: '--verdicts' });
     seen.add(v.item);
   }
@@ -125,7 +130,7 @@ export async function evidenceReviewCommand(dir: string, o: { answers?: string; 
   const base = dirname(resolve(o.answers));
   const items = [];
   for (const v of verdicts) {
-    const a = answers.items.find((x: any) => x?.item === v.item) ?? {};
+    const a: any = answers.items.find((x) => x.item === v.item) ?? {};
     const attachments = [];
     for (const [i, att] of (Array.isArray(a.attachments) ? a.attachments : []).entries()) {
       const p = typeof att?.path === 'string' ? att.path.trim() : '';

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readBundle } from '../bundle-read.ts';
+import { readBundle, readScorecard } from '../bundle-read.ts';
 import { InputError, EXIT } from '../../core/errors.ts';
 import { readJsonl } from '../../core/jsonl.ts';
 import { regression, type RegressionDecision } from '../../metrics/compare.ts';
@@ -35,9 +34,9 @@ async function load(dir: string, role: string): Promise<Side> {
   readBundle(dir);
   let scorecard: Scorecard;
   try {
-    scorecard = JSON.parse(readFileSync(join(dir, BUNDLE_FILES.scorecard), 'utf8'));
+    scorecard = readScorecard(dir);
   } catch (e) {
-    throw new InputError(`${role}: cannot read scorecard (${(e as Error).message})`, { file: join(dir, BUNDLE_FILES.scorecard) });
+    throw new InputError(`${role}: ${(e as InputError).message}`);
   }
   const scores = new Map<string, Map<string, number>>();
   for await (const { value } of readJsonl(join(dir, BUNDLE_FILES.scores))) {

@@ -10,6 +10,7 @@ import { readJournal } from '../../runners/journal.ts';
 import { stratifiedSample } from '../../suites/sample.ts';
 import { shardOf } from '../../suites/shard.ts';
 import { BUNDLE_FILES, ensureDir, writeAtomic } from '../../reports/bundle.ts';
+import { addMeasurements, mergeMeasurements, readMeasurements } from '../../runners/measurements.ts';
 import type { ResponseRecord } from '../../core/types.ts';
 
 /** Options that may differ between shards of one run (everything else must be equal). */
@@ -25,7 +26,8 @@ const few = (ids: string[]) => ids.slice(0, 5).join(', ') + (ids.length > 5 ? `,
  * into one bundle. The shards must share suite digest, model digest and options (apart from shard,
  * out, concurrency and timeout) and together cover every case of the run exactly once; otherwise
  * exit 2 naming what is missing or duplicated. Their journals are concatenated and finalised like
- * one unsharded run, so the scorecard equals an unsharded run's (timing figures aside).
+ * one unsharded run, so the scorecard equals an unsharded run's (timing figures aside). Run-level
+ * measurements of the same id (each shard's footprint) keep the worst shard's (mergeMeasurements).
  */
 export async function mergeCommand(dirs: string[], o: { out?: string }, io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   if (!o.out) throw new InputError('missing --out <dir> for the merged bundle', { field: '--out' });
@@ -102,6 +104,8 @@ export async function mergeCommand(dirs: string[], o: { out?: string }, io: { ou
   ensureDir(out);
   const runJson = { ...first.run, requested, resolved: { ...resolved, out }, startedAt, mergedFrom: shards.map((s) => ({ dir: resolve(s.b.dir), shard: s.b.resolved.shard ?? null })) };
   writeAtomic(join(out, BUNDLE_FILES.run), JSON.stringify(runJson, null, 2) + '\n');
+  const docs = shards.map((s) => readMeasurements(s.b.dir));
+  if (docs.some((d) => d.measurements.length)) addMeasurements(out, mergeMeasurements(docs.map((d) => d.measurements)), { shards: docs.map((d) => d.sections) });
   const facts = {
     ...first.b.facts,
     startedAt,

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readBundle } from '../bundle-read.ts';
+import { readBundle, readScorecard } from '../bundle-read.ts';
 import { FORMATS, writeReports, type Format } from '../finalize.ts';
 import { InputError, EXIT } from '../../core/errors.ts';
 import { didYouMean } from '../../core/registry.ts';
@@ -20,12 +19,7 @@ export async function reportCommand(dir: string, o: { format?: string; lang?: st
   const b = readBundle(dir);
   const lang = (o.lang ?? b.lang) as 'zh' | 'en';
   if (lang !== 'zh' && lang !== 'en') throw new InputError(`must be zh or en`, { field: '--lang' });
-  let scorecard: Scorecard;
-  try {
-    scorecard = JSON.parse(readFileSync(join(dir, BUNDLE_FILES.scorecard), 'utf8'));
-  } catch (e) {
-    throw new InputError(`cannot read scorecard (${(e as Error).message})`, { file: join(dir, BUNDLE_FILES.scorecard) });
-  }
+  const scorecard: Scorecard = readScorecard(dir);
   const scores: Score[] = [];
   for await (const { value } of readJsonl(join(dir, BUNDLE_FILES.scores))) scores.push(value as Score);
   const responses = await readJournal(join(dir, BUNDLE_FILES.responses));

@@ -1,6 +1,6 @@
 import { loadAll } from '../context.ts';
 import { finalizeBundle } from '../finalize.ts';
-import { readBundle } from '../bundle-read.ts';
+import { checkResponses, readBundle } from '../bundle-read.ts';
 import { summaryTable } from '../summary.ts';
 import { InputError, EXIT } from '../../core/errors.ts';
 import { stratifiedSample } from '../../suites/sample.ts';
@@ -13,6 +13,7 @@ import { expandPerturbations } from '../../suites/perturb.ts';
  */
 export async function rescoreCommand(dir: string, io: { out: (s: string) => void }): Promise<number> {
   const b = readBundle(dir);
+  await checkResponses(dir);
   const { catalog, suite, profile } = await loadAll(b.resolved.suite, b.resolved.profile ?? undefined);
   if (suite.digest !== b.suite.digest) {
     throw new InputError(`suite "${b.resolved.suite}" has digest ${suite.digest.slice(0, 12)}…, but the bundle was run on ${b.suite.digest.slice(0, 12)}…`, { file: dir });

@@ -5,16 +5,19 @@ import { finalizeBundle } from '../finalize.ts';
 import { progress } from '../progress.ts';
 import { summaryTable } from '../summary.ts';
 import { environmentFacts, harnessInfo } from '../environment.ts';
+import { energyMeasurements, outputTokens, startGpuSampler } from '../../runners/gpu.ts';
+import { addMeasurements } from '../../runners/measurements.ts';
+import { measureRun } from '../run-measure.ts';
 import { InputError, EXIT } from '../../core/errors.ts';
-import { Journal, readJournal, recordKey } from '../../runners/journal.ts';
+import { Journal, readJournal, recordKey, retryTotals } from '../../runners/journal.ts';
 import { runEngine, type WorkItem } from '../../runners/engine.ts';
+import { caseWorkItem } from '../../runners/load-items.ts';
 import { DEFAULT_MODEL, openModel, parseModelSpec } from '../../runners/models.ts';
 import { stratifiedSample, seededPick } from '../../suites/sample.ts';
 import { parseShard, shardCases, type Shard } from '../../suites/shard.ts';
 import { promptRenderer } from '../../suites/prompt.ts';
-import { expandPerturbations, isVariantId } from '../../suites/perturb.ts';
+import { expandPerturbations } from '../../suites/perturb.ts';
 import { MODELS_DIR } from '../../suites/paths.ts';
-import { scorers } from '../../metrics/index.ts';
 import { BUNDLE_FILES, ensureDir, isComplete, writeAtomic } from '../../reports/bundle.ts';
 import type { Case, ModelInfo, Phase, ResponseRecord } from '../../core/types.ts';
 import { computeDataAudit, dataAuditFigures, DATA_AUDIT_FILE, type DataAuditFigures } from '../data-audit.ts';
@@ -40,6 +43,12 @@ export interface RunOptions {
   shard?: string;
   /** A vendor's JSONL fine-tuning file: audited after the run (development.data.*), see cli/data-audit.ts. */
   trainData?: string;
+  /** fdatasync the journal after every batch, so a power loss loses at most one batch (docs/reliability.md). */
+  fsync?: boolean;
+  /** Also run the suite's `loads:` scenarios after the cases (operations.*; docs/timing.md). */
+  loads?: boolean;
+  /** openai: models: check the endpoint's conformance after the cases (application.*). */
+  conformance?: boolean;
 }
 
 /** `run` options after defaults and checks; recorded in run.json and the manifest. */
@@ -133,7 +142,8 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     if (existsSync(dir)) {
       if (isComplete(dir)) throw new InputError('the output folder already holds a finished bundle; refusing to overwrite it', { file: dir });
       if (existsSync(join(dir, BUNDLE_FILES.run))) throw new InputError('the output folder holds an unfinished run; continue it with --resume', { file: dir });
-      if (readdirSync(dir).length > 0) throw new InputError('the output folder is not empty', { file: dir });
+      // A run killed before its run.json was renamed into place may leave only writeAtomic's temp file.
+      if (readdirSync(dir).some((f) => !f.includes('.tmp-'))) throw new InputError('the output folder is not empty', { file: dir });
     }
   }
 
@@ -149,7 +159,8 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
   const apiKeyEnv = o.apiKeyEnv ?? requested.apiKeyEnv;
   const apiKey = apiKeyEnv ? process.env[apiKeyEnv] : undefined;
   if (apiKeyEnv && !apiKey) throw new InputError(`the environment variable ${apiKeyEnv} is not set or empty`, { field: '--api-key-env' });
-  const adapter = await openModel(spec, { device: resolved.device, modelName: o.modelName ?? requested.modelName, apiKey, apiKeyEnv });
+  const modelName = o.modelName ?? requested.modelName;
+  const adapter = await openModel(spec, { device: resolved.device, modelName, apiKey, apiKeyEnv });
   try {
     const model = adapter.describe();
     ensureDir(dir);
@@ -170,10 +181,7 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     const records = await readJournal(journalFile);
     const done = new Set(records.map(recordKey));
     const render = promptRenderer(suite);
-    const item = (c: Case, phase: Phase): WorkItem => {
-      const r = scorers.get(c.task).request(c);
-      return { caseId: c.id, phase, request: { prompt: render(c), temperature: 0, seed: resolved.seed, maxTokens: r.maxTokens, ...(r.continuations ? { continuations: r.continuations } : {}) }, ...(isVariantId(c.id) ? { journalPrompt: true } : {}) };
-    };
+    const item = (c: Case, phase: Phase): WorkItem => caseWorkItem(c, phase, render, resolved.seed);
     const byId = new Map(cases.map((c) => [c.id, c]));
     const mainItems = cases.filter((c) => !done.has(recordKey({ caseId: c.id, phase: 'main' }))).map((c) => item(c, 'main'));
     // Re-asks are picked from all the (sampled) cases, then kept if in this shard: merged shards re-ask what an unsharded run does.
@@ -181,10 +189,13 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
     const repeatItems = repeatIds.filter((id) => !done.has(recordKey({ caseId: id, phase: 'repeat' }))).map((id) => item(byId.get(id)!, 'repeat'));
     const items = [...mainItems, ...repeatItems];
 
-    const journal = new Journal(journalFile);
+    const journal = new Journal(journalFile, { fsync: o.fsync ?? requested.fsync ?? false });
     const bar = progress(items.length, `${suite.id} × ${model.id}`);
     let errors = 0;
     let result;
+    // GPU telemetry (nvidia-smi) over the engine's run; energy counts the tokens of this session only.
+    const fresh = records.length;
+    const gpu = await startGpuSampler(model.kind === 'replay' ? { skip: 'replayed responses use no compute' } : {});
     try {
       bar.update(0, 0);
       const opts = { concurrency: resolved.concurrency, timeoutMs: resolved.timeoutMs, signal: io.signal };
@@ -205,6 +216,7 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
       }
     } finally {
       bar.end();
+      await gpu.stop();
       await journal.close();
     }
     if (result.state === 'interrupted') {
@@ -218,14 +230,25 @@ export async function runCommand(o: RunOptions, io: RunIo): Promise<number> {
       resolved = { ...resolved, trainData: dataAuditFigures(audit) };
       writeAtomic(join(dir, BUNDLE_FILES.run), JSON.stringify({ ...runJson, resolved }, null, 2) + '\n');
     }
+    const gpuSummary = await gpu.stop();
+    if (gpuSummary.state === 'measured') addMeasurements(dir, energyMeasurements(gpuSummary, outputTokens(records.slice(fresh))), { gpu: gpuSummary });
+    await measureRun({
+      dir, adapter, spec, model, suite, cases, profile, device: resolved.device, seed: resolved.seed, timeoutMs: resolved.timeoutMs,
+      loads: o.loads ?? requested.loads ?? false, conformance: o.conformance ?? requested.conformance ?? false, modelName, apiKey, signal: io.signal, err: io.err,
+    });
+    if (io.signal.aborted) {
+      io.err(`interrupted: the journal is kept in ${dir}; continue with: modelgrade run --resume ${dir}`);
+      return EXIT.interrupted;
+    }
     const facts = {
       harness: harnessInfo(),
       startedAt,
       finishedAt: new Date().toISOString(),
       seed: resolved.seed,
-      environment: environmentFacts(),
+      environment: environmentFacts({ device: model.device }),
       options: { requested: requested as Record<string, unknown>, resolved: resolved as unknown as Record<string, unknown> },
-      model: model as unknown as Record<string, unknown>,
+      model: adapter.describe() as unknown as Record<string, unknown>, // as at the end: e.g. cmd: restarts
+      retries: retryTotals(records),
     };
     const { scorecard } = await finalizeBundle({ dir, suite, cases, catalog, profile, model, facts, lang: resolved.lang, journal: records });
     io.out(summaryTable(scorecard, resolved.lang));

@@ -9,6 +9,7 @@ export interface ServeCommandOptions {
   port?: string;
   host?: string;
   device?: string;
+  maxInflight?: string;
 }
 
 /**
@@ -21,12 +22,16 @@ export async function serveCommand(
 ): Promise<number> {
   const port = o.port === undefined ? 8000 : Number(o.port);
   if (!/^\d+$/.test(o.port ?? '0') || port > 65535) throw new InputError(`must be a port number 0..65535, got "${o.port}"`, { field: '--port' });
+  if (o.maxInflight !== undefined && (!/^\d+$/.test(o.maxInflight) || Number(o.maxInflight) < 1)) {
+    throw new InputError(`must be a whole number ≥ 1, got "${o.maxInflight}"`, { field: '--max-inflight' });
+  }
+  const maxInflight = o.maxInflight === undefined ? undefined : Number(o.maxInflight);
   const spec = parseModelSpec(o.model ?? DEFAULT_MODEL, MODELS_DIR);
   const adapter = await openModel(spec, { device: o.device ?? 'cpu' });
   try {
     let server;
     try {
-      server = await startServer(adapter, { host: o.host ?? '127.0.0.1', port });
+      server = await startServer(adapter, { host: o.host ?? '127.0.0.1', port, maxInflight });
     } catch (e) {
       throw new InputError(`cannot listen on ${o.host ?? '127.0.0.1'}:${port} (${(e as Error).message})`, { field: '--port' });
     }

@@ -2,15 +2,13 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from '../context.ts';
-import { computeResults } from '../finalize.ts';
+import { bundleInputs, computeResults } from '../finalize.ts';
 import { harnessInfo } from '../environment.ts';
 import { InputError, EXIT } from '../../core/errors.ts';
 import { canonicalJson, digestOf, sha256File } from '../../core/hash.ts';
 import { readJournal } from '../../runners/journal.ts';
 import { stratifiedSample } from '../../suites/sample.ts';
 import { shardCases } from '../../suites/shard.ts';
-import { evidenceScores } from '../evidence-read.ts';
-import { dataAuditScores } from '../data-audit.ts';
 import { expandPerturbations } from '../../suites/perturb.ts';
 import { BUNDLE_FILES } from '../../reports/bundle.ts';
 import { assertEd25519, PAYLOAD_DIFFERS, verifyEnvelope } from '../../reports/sign.ts';
@@ -171,13 +169,13 @@ export async function checkRecompute(dir: string, statement: any): Promise<Probl
   } catch (e) {
     return [{ file: BUNDLE_FILES.responses, message: `cannot recompute: ${(e as Error).message}` }];
   }
-  let evidence;
+  let inputs;
   try {
-    evidence = [...evidenceScores(dir), ...dataAuditScores(dir, cases)];
+    inputs = bundleInputs(dir, cases);
   } catch (e) {
-    return [{ file: 'evidence.json', message: `cannot recompute: ${(e as Error).message}` }];
+    return [{ file: 'evidence.json / measurements.json', message: `cannot recompute: ${(e as Error).message}` }];
   }
-  const r = computeResults({ suite, cases, catalog, profile, model: p.model, journal, evidence });
+  const r = computeResults({ suite, cases, catalog, profile, model: p.model, journal, ...inputs });
   if (!readFileSync(respFile).equals(Buffer.from(r.text.responses, 'utf8'))) {
     problems.push({ file: BUNDLE_FILES.responses, message: 'not as a run writes it (records out of case order, repeated, or not of this run)' });
   }

@@ -2,50 +2,17 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve, relative } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { InputError } from '../../core/errors.ts';
 import type { Adapter, CallContext, ModelInfo, ModelRequest, Reply } from '../../core/types.ts';
-
-type OrtTensor = { data: Float32Array; dims: number[] };
-type OrtSession = {
-  inputNames: readonly string[];
-  inputMetadata?: readonly { name: string; type?: string; shape?: readonly (number | string)[]; isTensor?: boolean }[];
-  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
-};
-
-/**
- * One decoding step straight on the model's onnxruntime session, for decoder exports whose inputs
- * are input_ids, attention_mask, optional position_ids / num_logits_to_keep, and past_key_values.*
- * (what optimum and transformers.js produce). Returns undefined for any other layout.
- */
-async function directStep(model: { sessions?: Record<string, OrtSession> }) {
-  const session = model.sessions?.model;
-  if (!session || !session.inputMetadata) return undefined;
-  const known = (n: string) => ['input_ids', 'attention_mask', 'position_ids', 'num_logits_to_keep'].includes(n) || n.startsWith('past_key_values.');
-  if (!session.inputNames.every(known) || !session.inputNames.includes('input_ids')) return undefined;
-  const ort = await import('onnxruntime-node');
-  const i64 = (xs: number[], dims = [1, xs.length]) => new ort.Tensor('int64', BigInt64Array.from(xs.map(BigInt)), dims);
-  const pastMeta = session.inputMetadata.filter((m) => m.name.startsWith('past_key_values.'));
-  if (pastMeta.some((m) => !m.shape || (m.type !== 'float32' && m.type !== 'float16'))) return undefined;
-  const emptyPast = () =>
-    Object.fromEntries(
-      pastMeta.map((m) => {
-        const dims = m.shape!.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 0));
-        return [m.name, new ort.Tensor(m.type as 'float32', m.type === 'float16' ? new Uint16Array(0) : new Float32Array(0), dims)];
-      }),
-    );
-  const has = (n: string) => session.inputNames.includes(n);
-  return async (ids: number[], mask: number[], past: Record<string, unknown> | undefined) => {
-    const feeds: Record<string, unknown> = { input_ids: i64(ids), ...(past ?? emptyPast()) };
-    if (has('attention_mask')) feeds.attention_mask = i64(mask);
-    if (has('position_ids')) feeds.position_ids = i64(ids.map((_, i) => mask.length - ids.length + i));
-    if (has('num_logits_to_keep')) feeds.num_logits_to_keep = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
-    return session.run(feeds);
-  };
-}
+import type { FromWorker, ToWorker, WorkerInit } from './onnx-protocol.ts';
 
 /** Execution providers `--device` accepts. */
 export const DEVICES = ['cpu', 'cuda', 'webgpu'] as const;
 export type Device = (typeof DEVICES)[number];
+
+/** The opt-in step that installs onnxruntime-node's CUDA execution provider. */
+export const CUDA_INSTALL_STEP = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node';
 
 /** Files of a model folder that the digest covers (every file, sorted by path). */
 function modelFiles(dir: string): string[] {
@@ -69,9 +36,77 @@ async function folderDigest(dir: string, files: string[]): Promise<string> {
 }
 
 /**
+ * How to start the worker next to this module: onnx-worker.js when running from dist/; when
+ * running the sources, onnx-worker.ts loaded through tsx (resolved from this module, so it does not
+ * depend on the working directory). On Node 20 `execArgv: ['--import', 'tsx']` does not apply tsx's
+ * hooks to a worker's entry module, so a two-line bootstrap registers tsx and then imports it.
+ */
+function workerSource(): { source: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { source: new URL('./onnx-worker.js', import.meta.url), eval: false };
+  const entry = new URL('./onnx-worker.ts', import.meta.url).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  return { source: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
+}
+
+/** A load failure in the worker, as the bad input it is (exit 2). */
+function loadError(message: string, device: Device, dirArg: string): InputError {
+  if (device === 'cuda' && /cuda|provider/i.test(message)) {
+    return new InputError(`the CUDA execution provider is not installed (${message}). Install it with: ${CUDA_INSTALL_STEP}`);
+  }
+  return new InputError(`cannot load model: ${message}`, { file: dirArg });
+}
+
+/** Starts the worker and waits until it has loaded the model (or failed to). */
+function startWorker(init: WorkerInit): Promise<{ worker: Worker; first: FromWorker }> {
+  const src = workerSource();
+  const worker = new Worker(src.source, { workerData: init, ...(src.eval ? { eval: true, execArgv: [] } : {}) });
+  return new Promise((res, rej) => {
+    const onMessage = (first: FromWorker) => done(() => res({ worker, first }));
+    const onError = (e: Error) => done(() => rej(e));
+    const onExit = (code: number) => done(() => rej(new Error(`the onnx worker exited (code ${code}) while loading the model`)));
+    const done = (f: () => void) => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      f();
+    };
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+}
+
+/** A request to the worker before the adapter numbers it and adds its abort flag. */
+type Request = ToWorker extends infer T ? (T extends ToWorker ? Omit<T, 'id' | 'abort'> : never) : never;
+
+/** A call waiting for its worker's answer. */
+interface Pending {
+  resolve(m: FromWorker): void;
+  reject(e: unknown): void;
+  ctx?: CallContext;
+}
+
+/**
  * A model folder in the Hugging Face / transformers.js layout (config.json, tokenizer.json,
- * onnx/model.onnx), run by @huggingface/transformers on onnxruntime-node. Loaded lazily so that
- * other commands never load the native runtime.
+ * onnx/model.onnx), run by @huggingface/transformers on onnxruntime-node in a worker thread
+ * (onnx-worker.ts), so that decoding never blocks the main thread where the engine takes its
+ * timestamps. The native runtime is loaded only there, and only when a model is opened.
+ *
+ * Timing: the worker runs one call at a time (one session), in arrival order; the engine's
+ * timestamps are taken on the main thread from the start of `call`, so with concurrency above 1
+ * latency and time to first token include the wait in the worker's queue and one message hop
+ * (`ctx.firstToken()` is called when the worker's "first token" message arrives).
+ *
+ * Abort: when `ctx.signal` (or loglik's signal) aborts, a flag shared with the worker
+ * (SharedArrayBuffer) is set; the worker stops before its next decoding step and the call rejects
+ * with the signal's reason. A queued call that was aborted is never started.
+ *
+ * `describe()`: `device` is the execution provider the session was created with — transformers.js
+ * passes onnxruntime exactly that one provider, without fallback, and onnxruntime-node does not
+ * report providers per session, so it is recorded only once the session exists; `loadMs` is the
+ * time from starting the worker until the model is ready (ms); `rssMb` is the growth of the
+ * process's resident memory over that load (MB of 2^20 bytes; the worker's memory is in the same
+ * process; run from the sources it also holds tsx's compiler in the worker); `bytes` and `digest`
+ * cover every file of the folder.
+ *
+ * `close()` terminates the worker. While no call is pending the worker does not keep the process
+ * alive.
  */
 export async function openOnnx(dirArg: string, opts: { device: Device; id?: string }): Promise<Adapter> {
   const dir = resolve(dirArg);
@@ -81,156 +116,111 @@ export async function openOnnx(dirArg: string, opts: { device: Device; id?: stri
   const files = modelFiles(dir);
   const digest = await folderDigest(dir, files);
   const bytes = files.reduce((a, f) => a + statSync(f).size, 0);
+  const rss0 = process.memoryUsage.rss();
   const t0 = performance.now();
-  const tf = await import('@huggingface/transformers');
-  tf.env.allowRemoteModels = false;
-  let tokenizer: Awaited<ReturnType<typeof tf.AutoTokenizer.from_pretrained>>;
-  let model: Awaited<ReturnType<typeof tf.AutoModelForCausalLM.from_pretrained>>;
-  try {
-    tokenizer = await tf.AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-    model = await tf.AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'fp32', device: opts.device });
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (opts.device === 'cuda' && /cuda|provider/i.test(msg)) {
-      throw new InputError(
-        `the CUDA execution provider is not installed (${msg.split('\n')[0]}). Install it with: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`,
-      );
-    }
-    throw new InputError(`cannot load model: ${msg.split('\n')[0]}`, { file: dirArg });
+  const { worker, first } = await startWorker({ dir, device: opts.device });
+  if (first.type !== 'ready') {
+    await worker.terminate();
+    if (first.type === 'load-error') throw loadError(first.message, opts.device, dirArg);
+    throw new Error(`internal: the onnx worker sent "${first.type}" before it was ready`);
   }
   const loadMs = performance.now() - t0;
-  const hasTemplate = Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template);
-  const eos = (model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
+  const rssMb = Math.max(0, process.memoryUsage.rss() - rss0) / 2 ** 20;
+  worker.unref();
 
   const info: ModelInfo = {
     id: opts.id ?? basename(dir),
     spec: `onnx:${dirArg}`,
     kind: 'onnx',
     digest,
-    device: opts.device,
+    device: first.device,
     loadMs: Math.round(loadMs * 10) / 10,
+    rssMb: Math.round(rssMb * 10) / 10,
     bytes,
     supportsLogprobs: true,
   };
 
-  const promptIds = (prompt: string): number[] => {
-    const text = hasTemplate
-      ? (tokenizer.apply_chat_template([{ role: 'user', content: prompt }], { tokenize: false, add_generation_prompt: true }) as string)
-      : prompt;
-    return Array.from(tokenizer.encode(text, { add_special_tokens: !hasTemplate }));
+  let nextId = 1;
+  const pending = new Map<number, Pending>();
+  // Requests the worker has not answered yet, with their abort flags (a caller may have given up on
+  // one already): close() lets the worker finish them before terminating it, because terminating a
+  // worker inside onnxruntime's session.run aborts the whole process.
+  const inWorker = new Map<number, Int32Array>();
+  let idle: (() => void) | undefined;
+  let gone: Error | undefined;
+  const settle = (id: number): Pending | undefined => {
+    const p = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    return p;
   };
-  const ids = (xs: number[]) => new tf.Tensor('int64', BigInt64Array.from(xs.map(BigInt)), [1, xs.length]);
-  const eosIds = new Set([eos ?? (model.config as { eos_token_id?: number | number[] }).eos_token_id].flat().filter((x): x is number => typeof x === 'number'));
-  type Outputs = Record<string, { data: Float32Array; dims: number[] }>;
-
-  const step = await directStep(model as unknown as { sessions?: Record<string, OrtSession> });
-
-  /**
-   * Greedy decoding (temperature 0): pure argmax over the logits, no repetition penalty or other
-   * processors from generation_config.json, so results are reproducible. A minimal loop (prefill,
-   * then one token at a time with the KV cache) straight on the onnxruntime session when its inputs
-   * are the usual decoder ones, else through the model's forward. It ends at an EOS id or after
-   * maxTokens; the first token is signalled to the engine as soon as it is known.
-   */
-  async function greedy(input: number[], maxTokens: number, ctx: CallContext): Promise<number[]> {
-    const out: number[] = [];
-    let emitted = '';
-    const mask = input.map(() => 1);
-    let feedIds = input;
-    let past: Record<string, unknown> | undefined;
-    for (let i = 0; i < maxTokens; i++) {
-      const res = step
-        ? await step(feedIds, mask, past)
-        : ((await model.forward({ input_ids: ids(feedIds), attention_mask: ids(mask), ...(past ? { past_key_values: past } : {}) })) as Outputs);
-      const logits = res.logits;
-      const V = logits.dims[logits.dims.length - 1];
-      const row = logits.data.subarray(logits.data.length - V);
-      let best = 0;
-      for (let j = 1; j < V; j++) if (row[j] > row[best]) best = j;
-      if (i === 0) ctx.firstToken();
-      if (eosIds.has(best)) break;
-      out.push(best);
-      if (ctx.onToken) emitted = streamText(out, emitted, ctx.onToken);
-      past = {};
-      for (const [name, t] of Object.entries(res)) if (name.startsWith('present')) past[name.replace('present', 'past_key_values')] = t;
-      feedIds = [best];
-      mask.push(1);
+  const failAll = (e: Error) => {
+    gone ??= e;
+    for (const id of [...pending.keys()]) settle(id)!.reject(gone);
+  };
+  worker.on('message', (m: FromWorker) => {
+    if (!('id' in m)) return;
+    if (m.type !== 'first' && m.type !== 'token') {
+      inWorker.delete(m.id);
+      if (inWorker.size === 0) idle?.();
     }
-    return out;
-  }
+    if (m.type === 'first') pending.get(m.id)?.ctx?.firstToken();
+    else if (m.type === 'token') pending.get(m.id)?.ctx?.onToken?.(m.delta);
+    else if (m.type === 'error') settle(m.id)?.reject(new Error(m.aborted ? 'aborted' : m.message));
+    else settle(m.id)?.resolve(m);
+  });
+  worker.on('error', (e) => failAll(e));
+  worker.on('exit', (code) => failAll(new Error(`the onnx worker exited (code ${code})`)));
 
-  /**
-   * Streaming for `ctx.onToken`: decodes the tokens so far and hands on the new text. Leading and
-   * trailing whitespace and an incomplete UTF-8 sequence (U+FFFD at the end) are held back, so the
-   * pieces always concatenate to a prefix of the final, trimmed output. Returns the text emitted so far.
-   */
-  function streamText(out: number[], emitted: string, onToken: (delta: string) => void): string {
-    const text = tokenizer.decode(out, { skip_special_tokens: true }).trim();
-    if (text.endsWith('\uFFFD') || text.length <= emitted.length || !text.startsWith(emitted)) return emitted;
-    onToken(text.slice(emitted.length));
-    return text;
-  }
-
-  /** Sampling (temperature > 0) through transformers.js generate. */
-  async function sample(input: number[], req: ModelRequest, ctx: CallContext): Promise<number[]> {
-    let first = true;
-    const streamer = {
-      put() {
-        if (first) first = false; // the prompt itself
-        else ctx.firstToken();
-      },
-      end() {},
-    };
-    const out = (await model.generate({
-      input_ids: ids(input),
-      attention_mask: ids(input.map(() => 1)),
-      max_new_tokens: req.maxTokens,
-      do_sample: true,
-      temperature: req.temperature,
-      streamer: streamer as never,
-    } as never)) as { tolist(): (number | bigint)[][] };
-    return out.tolist()[0].map(Number).slice(input.length);
+  /** Posts one request; resolves with the worker's final message for it. */
+  function request(msg: Request, signal: AbortSignal, ctx?: CallContext): Promise<FromWorker> {
+    if (gone) return Promise.reject(gone);
+    if (signal.aborted) return Promise.reject(reasonOf(signal));
+    const id = nextId++;
+    const abort = new Int32Array(new SharedArrayBuffer(4));
+    const onAbort = () => Atomics.store(abort, 0, 1);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return new Promise<FromWorker>((resolve, reject) => {
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject: (e) => reject(signal.aborted ? reasonOf(signal) : e), ctx });
+      inWorker.set(id, abort);
+      worker.postMessage({ ...msg, id, abort } as ToWorker);
+    }).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
   }
 
   return {
     id: info.id,
     describe: () => info,
     async call(req: ModelRequest, _caseId: string, ctx: CallContext): Promise<Reply> {
-      const input = promptIds(req.prompt);
-      const gen = req.temperature > 0 ? await sample(input, req, ctx) : await greedy(input, req.maxTokens, ctx);
-      return {
-        output: gen.length ? tokenizer.decode(gen, { skip_special_tokens: true }).trim() : '',
-        usage: { inputTokens: input.length, outputTokens: gen.length },
-      };
+      const m = await request({ type: 'call', prompt: req.prompt, temperature: req.temperature, maxTokens: req.maxTokens, stream: Boolean(ctx.onToken) }, ctx.signal, ctx);
+      if (m.type !== 'reply') throw new Error(`internal: the onnx worker answered a call with "${m.type}"`);
+      return { output: m.output, usage: { inputTokens: m.inputTokens, outputTokens: m.outputTokens } };
     },
     /** Sum of token log-probabilities (nats) of each continuation after the prompt. */
-    async loglik(prompt: string, continuations: string[]) {
-      const ctxIds = promptIds(prompt);
-      const logprobs: number[] = [];
-      const tokens: number[] = [];
-      for (const cont of continuations) {
-        const contIds = Array.from(tokenizer.encode(cont, { add_special_tokens: false }));
-        const all = [...ctxIds, ...contIds];
-        const res = (await model({ input_ids: ids(all), attention_mask: ids(all.map(() => 1)) })) as { logits: { data: Float32Array; dims: number[] } };
-        const [, , V] = res.logits.dims;
-        const data = res.logits.data;
-        let sum = 0;
-        for (let i = 0; i < contIds.length; i++) {
-          const pos = ctxIds.length - 1 + i;
-          const row = data.subarray(pos * V, (pos + 1) * V);
-          let max = -Infinity;
-          for (const x of row) if (x > max) max = x;
-          let z = 0;
-          for (const x of row) z += Math.exp(x - max);
-          sum += row[contIds[i]] - max - Math.log(z);
-        }
-        logprobs.push(sum);
-        tokens.push(contIds.length);
-      }
-      return { logprobs, tokens };
+    async loglik(prompt: string, continuations: string[], signal: AbortSignal) {
+      const m = await request({ type: 'loglik', prompt, continuations }, signal ?? new AbortController().signal);
+      if (m.type !== 'loglik') throw new Error(`internal: the onnx worker answered loglik with "${m.type}"`);
+      return { logprobs: m.logprobs, tokens: m.tokens };
     },
     async close() {
-      await model.dispose();
+      failAll(new Error('the model was closed'));
+      // Abort what the worker still runs and wait (at most 5 s) until it stops between two steps.
+      for (const flag of inWorker.values()) Atomics.store(flag, 0, 1);
+      if (inWorker.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 5000);
+          idle = () => (clearTimeout(timer), resolve());
+          worker.ref();
+        });
+      }
+      await worker.terminate();
     },
   };
+}
+
+/** What an aborted call rejects with: the signal's reason when it is an error. */
+function reasonOf(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
