@@ -1,25 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, ROOT, tempDir } from '../helpers/fixtures.ts';
+import { cli, ROOT, tempDir, cliAsync } from '../helpers/fixtures.ts';
 import { startServer, type RunningServer } from '../../src/runners/serve.ts';
 import type { Adapter } from '../../src/core/types.ts';
 
 const env = { MODELGRADE_FROM_SRC: '1' };
 
-/** The CLI as a child process without blocking this one (which serves the endpoint). */
-function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 // A real endpoint (startServer) over an adapter of known service time: 10 ms, calls in parallel.
 const svc: Adapter = {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, cli, tempDir } from '../helpers/fixtures.ts';
+import { ROOT, cli, tempDir, cliAsync } from '../helpers/fixtures.ts';
 import { filesUnder, findLeaks } from '../helpers/leaks.ts';
 import { openOpenAI } from '../../src/runners/adapters/openai.ts';
 import { runEngine } from '../../src/runners/engine.ts';
@@ -16,18 +16,6 @@ let serve: ChildProcess;
 let url = '';
 let serveOut = '';
 
-/** The CLI, asynchronously (so in-process test servers keep answering). */
-function cliAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const p = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 }));
-  });
-}
 
 /** A scripted OpenAI-compatible server; `chat` decides each chat/completions answer. */
 async function scripted(chat: (n: number, req: IncomingMessage, res: ServerResponse) => void, models = true): Promise<{ server: Server; url: string; hits: () => number; auth: string[] }> {

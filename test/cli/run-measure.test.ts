@@ -4,8 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { ROOT, tempDir } from '../helpers/fixtures.ts';
+import { ROOT, tempDir, cliAsync } from '../helpers/fixtures.ts';
 import { openModel, parseModelSpec } from '../../src/runners/models.ts';
 import { startServer } from '../../src/runners/serve.ts';
 import { MODELS_DIR } from '../../src/suites/paths.ts';
@@ -14,17 +13,6 @@ const t = tempDir('mg-measure-');
 const json = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
 const item = (sc: { indicators: { id: string }[] }, id: string) => sc.indicators.find((i) => i.id === id) as { value: number | null; n: number } | undefined;
 
-/** The CLI without blocking this process (the in-process server must keep answering). */
-function cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 test('run --loads: footprint and the suite\'s load scenarios become graded measurements; the verdict follows their rules', async () => {
   const out = join(t.dir, 'loads');

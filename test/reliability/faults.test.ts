@@ -1,9 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, tempDir } from '../helpers/fixtures.ts';
+import { ROOT, tempDir, cliAsync } from '../helpers/fixtures.ts';
 import { startFaultProxy, planOf, type Fault, type FaultProxy } from '../helpers/fault-proxy.ts';
 import { openModel, parseModelSpec } from '../../src/runners/models.ts';
 import { MODELS_DIR } from '../../src/suites/paths.ts';
@@ -33,17 +32,6 @@ writeFileSync(
 );
 
 type Run = { code: number; stdout: string; stderr: string };
-/** The CLI, asynchronously (the server and the proxy live in this process). */
-function cliAsync(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 const runVia = (out: string) =>
   cliAsync(['run', '--suite', 'finance', '--sample', '30', '--seed', '7', '--profile', PROFILE, '--concurrency', '1', '--timeout', String(TIMEOUT_MS), '--model', `openai:${proxy.url}`, '--out', join(t.dir, out)]);
 const lines = <T>(f: string): T[] => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);

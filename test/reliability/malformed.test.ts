@@ -4,10 +4,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
-import { ROOT, tempDir } from '../helpers/fixtures.ts';
+import { ROOT, tempDir, cliAsync as cli } from '../helpers/fixtures.ts';
 // @ts-expect-error plain JS fixture generator, no declarations
 import { makeSuite, damageBundle, BASE } from '../../fixtures/malformed/make.js';
 
@@ -30,17 +29,6 @@ const t = tempDir('mg-malformed-');
 const GOOD = join(t.dir, 'good');
 
 type Result = { code: number; stdout: string; stderr: string };
-/** The CLI, asynchronously (two at a time below). */
-function cli(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** sha256 of every file under `dir`, by relative path. */
 export function hashTree(dir: string): Record<string, string> {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tempDir } from '../helpers/fixtures.ts';
+import { ROOT, tempDir, cliAsync } from '../helpers/fixtures.ts';
 import { openModel, parseModelSpec } from '../../src/runners/models.ts';
 import { MODELS_DIR } from '../../src/suites/paths.ts';
 import { startServer, type RunningServer } from '../../src/runners/serve.ts';
@@ -20,17 +20,6 @@ let limitedUrl = '';
 let broken: Server;
 let brokenUrl = '';
 
-/** The CLI, asynchronously (so the in-process servers keep answering). */
-function cliAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1', MODELGRADE_FROM_SRC: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /**
  * A deliberately broken OpenAI-like server: a good model list and completion schema, but no usage,

@@ -258,11 +258,13 @@ export async function openCmd(command: string, opts: CmdOptions = {}): Promise<A
     id,
     describe: () => ({ ...info, restarts, unmatchedLines: unmatched }),
     async call(req: ModelRequest, caseId: string, ctx: CallContext): Promise<Reply> {
+      if (closed) throw new Error(`cmd: the model "${command}" is closed`);
       const p = await live();
       const signal = ctx.signal;
       if (signal.aborted) throw new Error('cmd: aborted');
       const callId = `c${++nextId}`;
       return new Promise<Reply>((resolve, reject) => {
+        if (closed) return reject(new Error(`cmd: the model "${command}" is closed`));
         if (p.dead) return reject(new Error(`cmd: ${lastDeath}${quoteStderr()}`)); // died while this call waited
         const onAbort = () => {
           if (pending.delete(callId)) reject(new Error('cmd: aborted'));
