@@ -2,9 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, cli, tempDir, cliAsync } from '../helpers/fixtures.ts';
+import { cli, tempDir, cliAsync, serveChild, type ServeChild } from '../helpers/fixtures.ts';
 import { filesUnder, findLeaks } from '../helpers/leaks.ts';
 import { openOpenAI } from '../../src/runners/adapters/openai.ts';
 import { runEngine } from '../../src/runners/engine.ts';
@@ -12,9 +11,8 @@ import type { ResponseRecord } from '../../src/core/types.ts';
 
 const KEY = 'sk-planted-7f3a9c-DO-NOT-LEAK';
 const t = tempDir('mg-openai-');
-let serve: ChildProcess;
+let serve: ServeChild;
 let url = '';
-let serveOut = '';
 
 
 /** A scripted OpenAI-compatible server; `chat` decides each chat/completions answer. */
@@ -48,26 +46,11 @@ const ctx = () => ({ signal: new AbortController().signal, firstToken() {} });
 const req = { prompt: 'hello there', temperature: 0, maxTokens: 8, seed: 1 };
 
 test.before(async () => {
-  serve = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), 'serve', '--port', '0'], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-  serve.stderr!.on('data', (d) => (serveOut += d));
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${serveOut}`)), 60_000);
-    serve.stdout!.on('data', (d) => {
-      serveOut += d;
-      const m = /Serving \S+ at (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(serveOut);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
+  serve = await serveChild();
+  url = serve.url;
 });
 test.after(async () => {
-  if (serve.exitCode === null) {
-    const exited = new Promise((r) => serve.once('exit', r));
-    serve.kill('SIGTERM');
-    await exited;
-  }
+  await serve?.stop();
   t.cleanup();
 });
 
@@ -114,7 +97,7 @@ test('run --model openai:<serve> scores the same as run on the embedded model; t
   assert.ok(first.usage.inputTokens > 0 && first.usage.counted === undefined, 'usage from the server');
   // The key: in no file of the bundle, and not in any output.
   assert.ok(filesUnder(join(t.dir, 'http')).length >= 8);
-  assert.equal(findLeaks(KEY, { dirs: [join(t.dir, 'http')], texts: { stdout: viaHttp.stdout, stderr: viaHttp.stderr, serve: serveOut } }), []);
+  assert.equal(findLeaks(KEY, { dirs: [join(t.dir, 'http')], texts: { stdout: viaHttp.stdout, stderr: viaHttp.stderr, serve: serve.output() } }), []);
 });
 
 test('an unreachable endpoint fails quickly with a clear message and exit 2', async () => {

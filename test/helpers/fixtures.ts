@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 /** Repository root. */
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -37,6 +37,39 @@ export function cliAsync(args: string[], env: Record<string, string> = {}): Prom
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 }));
   });
+}
+
+/** A `modelgrade serve` child process: its base URL (…/v1), everything it printed so far, and stop(). */
+export interface ServeChild {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `modelgrade serve --port 0 …args` as a child and waits (at most 60 s) for the URL it prints. */
+export async function serveChild(args: string[] = []): Promise<ServeChild> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), 'serve', '--port', '0', ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 60_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /Serving \S+ at (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { url, child, output: () => out, stop };
 }
 
 /**

@@ -1,10 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tempDir, cliAsync } from '../helpers/fixtures.ts';
+import { tempDir, cliAsync, serveChild, type ServeChild } from '../helpers/fixtures.ts';
 import { openModel, parseModelSpec } from '../../src/runners/models.ts';
 import { MODELS_DIR } from '../../src/suites/paths.ts';
 import { startServer, type RunningServer } from '../../src/runners/serve.ts';
@@ -15,7 +14,7 @@ const KEY = 'sk-conformance-planted-91c2-DO-NOT-LEAK';
 const t = tempDir('mg-conf-');
 let model: Adapter;
 let srv: RunningServer;
-let limited: ChildProcess;
+let limited: ServeChild;
 let limitedUrl = '';
 let broken: Server;
 let brokenUrl = '';
@@ -73,34 +72,15 @@ test.before(async () => {
   srv = await startServer(model, { port: 0 });
   // The CLI's serve in a child process (in-process, client and server share one event loop and the
   // burst hardly overlaps).
-  limited = spawn(process.execPath, [join(ROOT, 'bin/modelgrade.js'), 'serve', '--model', 'ref-weak', '--port', '0', '--max-inflight', '2'], {
-    cwd: ROOT,
-    env: { ...process.env, CI: '1', MODELGRADE_FROM_SRC: '1' },
-  });
-  let out = '';
-  limited.stderr!.on('data', (d) => (out += d));
-  limitedUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 60_000);
-    limited.stdout!.on('data', (d) => {
-      out += d;
-      const m = /Serving \S+ at (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
+  limited = await serveChild(['--model', 'ref-weak', '--max-inflight', '2']);
+  limitedUrl = limited.url;
   broken = brokenServer();
   await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
   brokenUrl = `http://127.0.0.1:${(broken.address() as { port: number }).port}/v1`;
 });
 test.after(async () => {
   await srv.close();
-  if (limited.exitCode === null) {
-    const exited = new Promise((r) => limited.once('exit', r));
-    limited.kill('SIGTERM');
-    await exited;
-  }
+  await limited?.stop();
   broken.closeAllConnections();
   await new Promise((r) => broken.close(r));
   await model.close();
