@@ -1,7 +1,7 @@
 import { mean, summarize } from './stats.ts';
 import { DERIVED } from './score-run.ts';
 import { auditChecks } from './audit.ts';
-import { wilson, rng, quantileSorted } from './stats.ts';
+import { wilson, rng, quantileSorted, percentileSorted } from './stats.ts';
 import { GROUP_ITEMS, clusterOf, clusteredSummary, expectedCalibrationError, isGroupRow, optionOrderConsistency, summarizeGroupRows } from './groups.ts';
 import { DIMENSIONS } from '../core/schemas.ts';
 import type {
@@ -194,12 +194,11 @@ export function aggregate(input: AggregateInput): Scorecard {
     reasons.push(f.reason);
     details.push(f.detail);
   }
+  for (const b of broken) {
+    reasons.push(`${b.dimension} dimension INVALID: ${b.id}: ${b.reason}`);
+    details.push({ code: 'measurement', id: b.id, item: b.item, dimension: b.dimension, reason: b.reason });
+  }
   for (const m of input.measurements ?? []) {
-    const dimension = catalog.items.get(m.indicator)?.dimension ?? 'unknown';
-    if (m.invalid) {
-      reasons.push(`${dimension} dimension INVALID: ${m.id}: ${m.invalid}`);
-      details.push({ code: 'measurement', id: m.id, item: m.indicator, dimension, reason: m.invalid });
-    }
     // The message names the rule, not the measured figure (which differs between any two runs).
     checks.push({ id: `measurement:${m.id}`, passed: !m.invalid, message: m.invalid ? `${m.id}: ${m.invalid}` : `${m.id}: no rule broken` });
   }
@@ -233,8 +232,8 @@ export function aggregate(input: AggregateInput): Scorecard {
 }
 
 /** The broken rules of run-level measurements, with the dimension of each one's item. */
-function measurementRules(ms: readonly Measurement[], catalog: LoadedCatalog): { id: string; dimension: string; reason: string }[] {
-  return ms.filter((m) => m.invalid).map((m) => ({ id: m.id, dimension: catalog.items.get(m.indicator)?.dimension ?? 'unknown', reason: m.invalid! }));
+function measurementRules(ms: readonly Measurement[], catalog: LoadedCatalog): { id: string; item: string; dimension: string; reason: string }[] {
+  return ms.filter((m) => m.invalid).map((m) => ({ id: m.id, item: m.indicator, dimension: catalog.items.get(m.indicator)?.dimension ?? 'unknown', reason: m.invalid! }));
 }
 
 /** How many of `xs` satisfy `p`. */
@@ -267,8 +266,7 @@ function latencyFigures(responses: Iterable<ResponseRecord>): Record<string, num
   for (const r of responses) if (r.phase === 'main' && r.status === 'ok') lat.push(r.timing.latencyMs);
   lat.sort((a, b) => a - b);
   if (!lat.length) return {};
-  const pick = (p: number) => lat[Math.max(0, Math.ceil((p / 100) * lat.length) - 1)];
-  return { p50_ms: pick(50), p90_ms: pick(90), p99_ms: pick(99) };
+  return { p50_ms: percentileSorted(lat, 50), p90_ms: percentileSorted(lat, 90), p99_ms: percentileSorted(lat, 99) };
 }
 
 export { wilson };

@@ -1,12 +1,6 @@
+import { median } from './stats.ts';
 import type { Profile, ResponseRecord, ValidityCheck, ValidityDetail } from '../core/types.ts';
 
-/** Median of numbers (NaN when empty). */
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Outcome of the audit checks, in the spirit of MLPerf's compliance tests. */
 export interface AuditResult {

@@ -63,9 +63,20 @@ export function summarize(values: number[]): { mean: number; ci: [number, number
 /** Nearest-rank percentile (p in 0..100) of numbers. */
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
+  return percentileSorted([...xs].sort((a, b) => a - b), p);
+}
+
+/** Nearest-rank percentile (p in 0..100) of numbers already sorted ascending (undefined when empty). */
+export function percentileSorted(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1];
+}
+
+/** Median of numbers: the middle one, or the mean of the two middle ones (NaN when empty). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * s.length));
-  return s[rank - 1];
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Profile } from '../core/types.ts';
+import { percentileSorted } from '../metrics/stats.ts';
 import type { CallSample } from './load-call.ts';
 
 /** Percentiles (nearest rank) of one quantity, in its unit (ms). */
@@ -53,17 +54,13 @@ export interface LoadWindow {
   p90Ms: number | null;
 }
 
-/** Nearest-rank percentile of sorted numbers (p in 0..100). */
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1];
-}
 
 /** Percentiles of numbers, or null when there are none. Rounded to µs. */
 export function dist(xs: number[]): Dist | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / s.length;
-  return { n: s.length, mean: r3(mean), p50: r3(pct(s, 50)), p90: r3(pct(s, 90)), p99: r3(pct(s, 99)) };
+  return { n: s.length, mean: r3(mean), p50: r3(percentileSorted(s, 50)), p90: r3(percentileSorted(s, 90)), p99: r3(percentileSorted(s, 99)) };
 }
 
 /** TTFT of a call (ms from its start); a call that signalled no first token counts its E2E (its content came at the end). */

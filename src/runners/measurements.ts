@@ -69,11 +69,6 @@ export function measurementScores(ms: readonly Measurement[]): Score[] {
   return ms.map((m) => ({ caseId: m.id, indicator: m.indicator, value: m.value, pass: m.pass, reason: m.reason, ...(m.extra ? { extra: m.extra } : {}) }));
 }
 
-/** Broken measurement rules, with the measurement and item they come from. */
-export function measurementInvalidity(ms: readonly Measurement[]): { id: string; indicator: string; reason: string }[] {
-  return ms.filter((m) => m.invalid).map((m) => ({ id: m.id, indicator: m.indicator, reason: m.invalid! }));
-}
-
 /**
  * Joins the measurements of several bundles (the shards of one run): of the rows sharing an id the
  * lowest value is kept (the worst shard: a sharded run is graded by its weakest machine), with the

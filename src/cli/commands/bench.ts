@@ -3,6 +3,7 @@ import { EXIT, InputError } from '../../core/errors.ts';
 import type { Adapter, CallContext, ModelInfo } from '../../core/types.ts';
 import { DEFAULT_MODEL, openModel, parseModelSpec } from '../../runners/models.ts';
 import { MODELS_DIR } from '../../suites/paths.ts';
+import { median } from '../../metrics/stats.ts';
 
 /** `bench` options as given on the command line. */
 export interface BenchCommandOptions {
@@ -98,12 +99,6 @@ function ms(v: string | undefined, dflt: number, flag: string): number {
   return n;
 }
 
-const median = (xs: number[]) => {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** One call of the adapter with a context built here, bounded by `timeoutMs`; returns its TTFT (ms) if signalled. */
@@ -140,7 +135,7 @@ function rowOf(task: Task, length: number, batch: number, ttft: number[]): Bench
       opsPerS: r3(1000 / r.period),
       callsPerS: r3((1000 / r.period) * batch),
       rmePct: r3(r.latency.rme),
-      ...(t === undefined ? {} : { ttftP50Ms: r3(t) }),
+      ...(ttft.length === 0 ? {} : { ttftP50Ms: r3(t) }),
     };
   }
   if (r.state === 'errored') return { state: 'errored', length, batch, error: r.error.message };
