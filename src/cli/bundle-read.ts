@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.ts';
 import { BUNDLE_FILES } from '../reports/bundle.ts';
 import type { RunFacts } from '../reports/model.ts';
 import type { ModelInfo, Scorecard } from '../core/types.ts';
-import { readJsonl } from '../core/jsonl.ts';
+import { readJsonFile, readJsonl } from '../core/jsonl.ts';
 import type { Shard } from '../suites/shard.ts';
 
 /** What a finished bundle's manifest and run.json record. */
@@ -15,15 +15,6 @@ export interface BundleRecord {
   facts: RunFacts;
   model: ModelInfo;
   lang: 'zh' | 'en';
-}
-
-function readJson(file: string): any {
-  if (!existsSync(file)) throw new InputError('file not found', { file });
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputError(`not valid JSON (${(e as Error).message})`, { file });
-  }
 }
 
 /** Versions of the bundle files this harness reads (a bundle of another version is refused, not guessed at). */
@@ -39,9 +30,9 @@ export const BUNDLE_VERSIONS = {
  */
 export function readBundle(dir: string): BundleRecord {
   if (!existsSync(dir)) throw new InputError('bundle folder not found', { file: dir });
-  const run = readJson(join(dir, BUNDLE_FILES.run));
+  const run = readJsonFile(join(dir, BUNDLE_FILES.run)) as any;
   const manifestFile = join(dir, BUNDLE_FILES.manifest);
-  const manifest = readJson(manifestFile);
+  const manifest = readJsonFile(manifestFile) as any;
   const p = manifest?.predicate;
   if (manifest?._type !== 'https://in-toto.io/Statement/v1' || !p?.facts || !p?.suite || !p?.model) {
     throw new InputError('not a modelgrade manifest (in-toto Statement v1 with a modelgrade predicate)', { file: manifestFile });
@@ -63,7 +54,7 @@ export function readBundle(dir: string): BundleRecord {
 /** Reads a bundle's scorecard.json and checks its schema version; an InputError naming the file otherwise. */
 export function readScorecard(dir: string): Scorecard {
   const file = join(dir, BUNDLE_FILES.scorecard);
-  const card = readJson(file);
+  const card = readJsonFile(file) as any;
   if (card?.schema !== BUNDLE_VERSIONS.scorecard) {
     throw new InputError(`unsupported schema ${JSON.stringify(card?.schema)} (this harness reads ${BUNDLE_VERSIONS.scorecard})`, { file, field: 'schema' });
   }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readJsonFile } from '../core/jsonl.ts';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InputError } from '../core/errors.ts';
 import { sha256File } from '../core/hash.ts';
@@ -114,12 +115,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export function dataAuditScores(dir: string, cases: readonly Case[]): Score[] {
   const file = join(dir, DATA_AUDIT_FILE);
   if (!existsSync(file)) return [];
-  let d: DataAuditDoc;
-  try {
-    d = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputError(`not valid JSON (${(e as Error).message})`, { file });
-  }
+  const d = readJsonFile(file) as DataAuditDoc;
   if (d?.schema !== 'modelgrade.data-audit/v1' || !d.quality) throw new InputError('not a modelgrade data audit', { file });
   const out: Score[] = [];
   if (d.contamination) {

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readJsonFile } from '../core/jsonl.ts';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../core/errors.ts';
 import type { Score } from '../core/types.ts';
 
 /** File name of the evidence review inside a bundle. */
@@ -25,12 +25,7 @@ export interface EvidenceRecord {
 export function evidenceScores(dir: string): Score[] {
   const file = join(dir, EVIDENCE_FILE);
   if (!existsSync(file)) return [];
-  let doc: any;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputError(`not valid JSON (${(e as Error).message})`, { file });
-  }
+  const doc = readJsonFile(file) as any;
   const items: EvidenceRecord[] = Array.isArray(doc?.items) ? doc.items : [];
   return items
     .filter((r) => r && typeof r.item === 'string' && r.verdict in VERDICT_VALUE)

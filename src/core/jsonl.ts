@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { InputError } from './errors.ts';
 
@@ -118,5 +118,18 @@ function parseLine(bytes: Buffer, file: string, line: number): unknown {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new InputError(`not valid JSON (${msg})`, { file, line });
+  }
+}
+
+/**
+ * A whole JSON file, parsed: InputError naming the file when it is missing ("file not found") or is
+ * not valid JSON. The shape is the caller's to check.
+ */
+export function readJsonFile(file: string): unknown {
+  if (!existsSync(file)) throw new InputError('file not found', { file });
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`not valid JSON (${(e as Error).message})`, { file });
   }
 }

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readJsonFile } from '../core/jsonl.ts';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { InputError } from '../core/errors.ts';
 import { zodToInputError } from '../core/zod-errors.ts';
 import type { Measurement, Score } from '../core/types.ts';
 import { BUNDLE_FILES, writeAtomic } from '../reports/bundle.ts';
@@ -33,13 +33,7 @@ export type MeasurementsDoc = z.infer<typeof FileSchema>;
 export function readMeasurements(dir: string): MeasurementsDoc {
   const file = join(dir, MEASUREMENTS_FILE);
   if (!existsSync(file)) return { schema: 'modelgrade.measurements/v1', measurements: [], sections: {} };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputError(`not valid JSON (${(e as Error).message})`, { file });
-  }
-  const r = FileSchema.safeParse(doc);
+  const r = FileSchema.safeParse(readJsonFile(file));
   if (!r.success) throw zodToInputError(r.error, { file });
   return r.data;
 }
