@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -21,6 +21,21 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
     timeout: 240_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Writes `<dir>/<id>.yaml`: the ci profile with id `id` and SLOs of 10 minutes, so that no latency can
+ * change a verdict, then each further [pattern, replacement] applied; returns its path.
+ */
+export function timingProofProfile(dir: string, id: string, more: [RegExp, string][] = []): string {
+  let text = readFileSync(join(ROOT, 'suites/profiles/ci.yaml'), 'utf8')
+    .replace(/^id: ci$/m, `id: ${id}`)
+    .replace(/e2e_ms: \d+/, 'e2e_ms: 600000')
+    .replace(/ttft_ms: \d+/, 'ttft_ms: 600000');
+  for (const [re, to] of more) text = text.replace(re, to);
+  const file = join(dir, `${id}.yaml`);
+  writeFileSync(file, text);
+  return file;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tempDir, cliAsync } from '../helpers/fixtures.ts';
+import { tempDir, cliAsync, timingProofProfile } from '../helpers/fixtures.ts';
 import { startFaultProxy, planOf, type Fault, type FaultProxy } from '../helpers/fault-proxy.ts';
 import { openModel, parseModelSpec } from '../../src/runners/models.ts';
 import { MODELS_DIR } from '../../src/suites/paths.ts';
@@ -20,16 +20,10 @@ let proxy: FaultProxy;
 
 // The ci profile, made timing-proof and lenient on sample size, so that only the error rate can make
 // these runs INVALID: every latency passes the SLO, and at least 1 case per item is enough.
-const PROFILE = join(t.dir, 'faults.yaml');
-writeFileSync(
-  PROFILE,
-  readFileSync(join(ROOT, 'suites/profiles/ci.yaml'), 'utf8')
-    .replace(/^id: ci$/m, 'id: faults')
-    .replace(/e2e_ms: \d+/, 'e2e_ms: 600000')
-    .replace(/ttft_ms: \d+/, 'ttft_ms: 600000')
-    .replace(/min_cases_per_item: \d+/, 'min_cases_per_item: 1')
-    .replace(/max_error_rate: [\d.]+/, `max_error_rate: ${MAX_ERROR_RATE}`),
-);
+const PROFILE = timingProofProfile(t.dir, 'faults', [
+  [/min_cases_per_item: \d+/, 'min_cases_per_item: 1'],
+  [/max_error_rate: [\d.]+/, `max_error_rate: ${MAX_ERROR_RATE}`],
+]);
 
 type Run = { code: number; stdout: string; stderr: string };
 const runVia = (out: string) =>

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, tempDir } from '../helpers/fixtures.ts';
+import { ROOT, tempDir, timingProofProfile } from '../helpers/fixtures.ts';
 
 // Crash safety of `run`: real child processes killed with SIGKILL at seeded points, then resumed
 // (`run --resume`), must end with the bundle an uninterrupted run writes.
@@ -15,15 +15,7 @@ const PARALLEL = 2;
 // The ci profile, with what a kill can change by timing alone taken out of the verdicts: every
 // latency passes the SLOs and the caching audit is never judged (first-call median below 10 min).
 // So the normaliser below needs to drop only the latency figures themselves.
-const PROFILE = join(t.dir, 'kill.yaml');
-writeFileSync(
-  PROFILE,
-  readFileSync(join(ROOT, 'suites/profiles/ci.yaml'), 'utf8')
-    .replace(/^id: ci$/m, 'id: kill-resume')
-    .replace(/e2e_ms: \d+/, 'e2e_ms: 600000')
-    .replace(/ttft_ms: \d+/, 'ttft_ms: 600000')
-    .replace(/^validity:/m, 'audit: {min_latency_ms: 600000}\nvalidity:'),
-);
+const PROFILE = timingProofProfile(t.dir, 'kill-resume', [[/^validity:/m, 'audit: {min_latency_ms: 600000}\nvalidity:']]);
 const ARGS = ['--suite', 'finance', '--sample', '40', '--model', 'ref-weak', '--seed', '7', '--profile', PROFILE];
 
 /**
