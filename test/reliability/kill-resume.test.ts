@@ -168,6 +168,9 @@ async function setup(): Promise<void> {
       let fresh = false;
       let resumeKilled: boolean | undefined;
       let code = first.code;
+      // Killed after its bundle was complete (manifest written) but before the process exited (closing
+      // the model): nothing to resume; its exit code is the one `run` gives a complete bundle.
+      if (first.killed && existsSync(join(dir, 'manifest.json'))) code = json(join(dir, 'scorecard.json')).validity.valid ? 0 : 3;
       if (first.killed && !existsSync(join(dir, 'manifest.json'))) {
         // Killed before run.json was written: nothing to resume, the user runs it again.
         fresh = !existsSync(join(dir, 'run.json'));
